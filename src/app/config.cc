@@ -1,0 +1,237 @@
+#include "app/config.h"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <set>
+
+namespace lj::app {
+namespace {
+
+class Reader {
+ public:
+  Reader(const toml::table& root, std::string file) : root_(root), file_(std::move(file)) {}
+
+  template <typename T>
+  void Get(const char* section, const char* key, T* out) {
+    used_.insert(fmt::format("{}.{}", section, key));
+    const toml::node* n = root_.at_path(fmt::format("{}.{}", section, key)).node();
+    if (!n) return;
+    if constexpr (std::is_same_v<T, bool>) {
+      if (auto v = n->value<bool>())
+        *out = *v;
+      else
+        Fail(section, key, "expected true or false");
+    } else if constexpr (std::is_integral_v<T>) {
+      if (auto v = n->value<int64_t>())
+        *out = static_cast<T>(*v);
+      else
+        Fail(section, key, "expected an integer");
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (auto v = n->value<double>())
+        *out = *v;
+      else
+        Fail(section, key, "expected a number");
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (auto v = n->value<std::string>())
+        *out = *v;
+      else
+        Fail(section, key, "expected a string");
+    } else {
+      if (const toml::array* a = n->as_array()) {
+        out->clear();
+        for (const auto& e : *a) {
+          if (auto v = e.value<std::string>())
+            out->push_back(*v);
+          else
+            Fail(section, key, "expected an array of strings");
+        }
+      } else {
+        Fail(section, key, "expected an array of strings");
+      }
+    }
+  }
+
+  void Fail(const std::string& section, const std::string& key, const std::string& why) {
+    if (error_.ok())
+      error_ = Status(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: {}.{}: {}", file_, section, key, why));
+  }
+  void Use(const std::string& path) { used_.insert(path); }
+
+  // Every key present in the file must have been read.
+  void CheckUnknown() {
+    for (const auto& [section, node] : root_) {
+      const toml::table* t = node.as_table();
+      if (!t) {
+        Fail(std::string(section.str()), "", "expected a [section]");
+        continue;
+      }
+      for (const auto& [key, v] : *t) {
+        std::string path = fmt::format("{}.{}", section.str(), key.str());
+        if (!used_.count(path))
+          Fail(std::string(section.str()), std::string(key.str()), "unknown setting");
+      }
+    }
+  }
+  const Status& error() const { return error_; }
+
+ private:
+  const toml::table& root_;
+  std::string file_;
+  std::set<std::string> used_;
+  Status error_;
+};
+
+}  // namespace
+
+Result<Config> LoadConfig(const std::string& path) {
+  // Debian's toml++ is built with exceptions: parse errors arrive as toml::parse_error.
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column,
+                              e.description()));
+  }
+  Config c;
+  Reader r(root, path);
+  r.Get("data", "dir", &c.data_dir);
+  r.Get("models", "dirs", &c.model_dirs);
+  r.Get("models", "builtin", &c.builtin_models);
+  r.Get("log", "level", &c.log_level);
+  r.Get("log", "format", &c.log_format);
+  r.Get("server", "address", &c.server.address);
+  r.Get("server", "port", &c.server.port);
+  r.Get("server", "threads", &c.server.threads);
+  r.Get("server", "max_body_bytes", &c.server.max_body_bytes);
+  r.Get("server", "max_ws_message_bytes", &c.server.max_ws_message_bytes);
+  r.Get("server", "header_timeout_s", &c.server.header_timeout_s);
+  r.Get("live", "shards", &c.live.shards);
+  r.Get("live", "wave_buffer_seconds", &c.live.wave_buffer_seconds);
+  r.Get("live", "client_queue_bytes", &c.server.client_queue_bytes);
+  r.Get("live", "slow_client_timeout_s", &c.server.slow_client_timeout_s);
+  r.Get("live", "default_rate_hz", &c.server.client.default_rate_hz);
+  r.Get("live", "max_rate_hz", &c.server.client.max_rate_hz);
+  double tol_s = c.pipeline.out_of_order_tolerance_ns / 1e9, fut_s = c.pipeline.max_future_ns / 1e9;
+  r.Get("ingest", "out_of_order_tolerance_s", &tol_s);
+  r.Get("ingest", "max_future_s", &fut_s);
+  c.pipeline.out_of_order_tolerance_ns = static_cast<int64_t>(tol_s * 1e9);
+  c.pipeline.max_future_ns = static_cast<int64_t>(fut_s * 1e9);
+  r.Get("ingest", "max_block_values", &c.pipeline.max_block_values);
+  c.server.limits.max_block_values = c.pipeline.max_block_values;
+  r.Get("ingest", "line_protocol_twin_tag", &c.server.line_protocol.twin_tag);
+  std::string naming = "field";
+  r.Get("ingest", "line_protocol_naming", &naming);
+  if (naming == "field")
+    c.server.line_protocol.naming = ingest::TelemetryNaming::kField;
+  else if (naming == "measurement_field")
+    c.server.line_protocol.naming = ingest::TelemetryNaming::kMeasurementField;
+  else
+    r.Fail("ingest", "line_protocol_naming", "expected \"field\" or \"measurement_field\"");
+  r.Get("mqtt", "enabled", &c.mqtt.enabled);
+  r.Get("mqtt", "host", &c.mqtt.host);
+  r.Get("mqtt", "port", &c.mqtt.port);
+  r.Get("mqtt", "client_id", &c.mqtt.client_id);
+  r.Get("mqtt", "username", &c.mqtt.username);
+  r.Get("mqtt", "password", &c.mqtt.password);
+  r.Get("mqtt", "qos", &c.mqtt.qos);
+  r.Get("mqtt", "keepalive_s", &c.mqtt.keepalive_s);
+  r.Get("mqtt", "reject_topic", &c.mqtt.reject_topic);
+  r.Use("mqtt.mapping");
+  if (const toml::array* maps = root.at_path("mqtt.mapping").as_array()) {
+    for (size_t i = 0; i < maps->size(); ++i) {
+      const toml::table* t = maps->get(i)->as_table();
+      if (!t) {
+        r.Fail("mqtt", fmt::format("mapping[{}]", i), "expected a table");
+        continue;
+      }
+      mqtt::Mapping m;
+      m.topic = t->get("topic") ? t->get("topic")->value_or<std::string>("") : "";
+      m.twin = t->get("twin") ? t->get("twin")->value_or<std::string>("") : "";
+      m.telemetry = t->get("telemetry") ? t->get("telemetry")->value_or<std::string>("") : "";
+      std::string payload =
+          t->get("payload") ? t->get("payload")->value_or<std::string>("json") : "json";
+      if (!mqtt::ParsePayloadFormat(payload, &m.payload))
+        r.Fail("mqtt", fmt::format("mapping[{}].payload", i),
+               "expected json, value, line or batch");
+      for (const auto& [k, v] : *t)
+        if (k != "topic" && k != "twin" && k != "telemetry" && k != "payload")
+          r.Fail("mqtt", fmt::format("mapping[{}].{}", i, k.str()), "unknown setting");
+      if (m.topic.empty()) r.Fail("mqtt", fmt::format("mapping[{}].topic", i), "required");
+      c.mqtt.mappings.push_back(std::move(m));
+    }
+  }
+  r.Get("demo", "beds", &c.demo_beds);
+  r.CheckUnknown();
+  if (!r.error().ok()) return r.error();
+  if (c.server.threads < 1 || c.server.threads > 256)
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: server.threads: must be 1..256", path));
+  if (c.live.shards < 1 || c.live.shards > 4096)
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: live.shards: must be 1..4096", path));
+  return c;
+}
+
+std::string DefaultConfigToml() {
+  return R"(# Lingjing configuration. Every key is optional; shown values are the defaults.
+
+[data]
+dir = "lingjing-data"            # twin graph (SQLite) and, later, history live here
+
+[models]
+builtin = true                   # load the built-in ward models (dtmi:lingjing:ward:*)
+dirs = []                        # extra folders of DTDL v3 *.json interface files
+
+[log]
+level = "info"                   # trace | debug | info | warn | error
+format = "logfmt"                # logfmt | json
+
+[server]
+address = "127.0.0.1"            # use "0.0.0.0" to accept connections from other machines
+port = 8080
+threads = 2                      # io threads (HTTP, WebSocket, ingest parsing)
+max_body_bytes = 33554432        # largest HTTP request body (413 beyond)
+max_ws_message_bytes = 16777216  # largest WebSocket message
+header_timeout_s = 30            # a request header must arrive within this (slow-loris guard)
+
+[ingest]
+out_of_order_tolerance_s = 5.0   # older samples than latest - tolerance are rejected (out_of_order)
+max_future_s = 300.0             # samples further ahead of the server clock are rejected
+max_block_values = 65536         # values in one waveform block
+line_protocol_twin_tag = "twin"  # line protocol tag that names the twin
+line_protocol_naming = "field"   # "field" or "measurement_field" (telemetry = <measurement>_<field>)
+
+[live]
+shards = 16                      # live-state partitions (by twin id)
+wave_buffer_seconds = 10.0       # waveform kept per series for viewers that fall behind
+client_queue_bytes = 8388608     # per-viewer send queue; see doc/protocols/websocket.md
+slow_client_timeout_s = 15.0     # a viewer backed up this long is disconnected
+default_rate_hz = 10.0           # delta rate when a subscription does not ask
+max_rate_hz = 60.0
+
+[mqtt]
+enabled = false
+host = "127.0.0.1"
+port = 1883
+client_id = "lingjing"
+username = ""
+password = ""
+qos = 1
+keepalive_s = 30
+reject_topic = "lingjing/rejects"  # reports of rejected samples are published here
+# Without [[mqtt.mapping]] tables the defaults of doc/protocols/mqtt.md apply, e.g.
+# [[mqtt.mapping]]
+# topic = "ward/+/bed/+/hr"      # + and # wildcards
+# twin = "monitor-{4}"           # {N} = N-th topic level, 1-based
+# telemetry = "hr"
+# payload = "value"              # json | value | line | batch
+
+[demo]
+beds = 24
+)";
+}
+
+}  // namespace lj::app

@@ -1,0 +1,38 @@
+// Engine: assembles the subsystems in dependency order (models → twin graph → live state →
+// ingest pipeline → HTTP/WebSocket server → MQTT bridge) and tears them down in reverse.
+// Thread-safety: Open/Start/Stop from the main thread; the accessors' objects are thread-safe.
+#pragma once
+
+#include <memory>
+
+#include "app/config.h"
+#include "graph/twin_graph.h"
+#include "ingest/ingest_sink.h"
+#include "metrics/metrics.h"
+#include "model/model.h"
+
+namespace lj::app {
+
+// Loads built-in and configured models; fails with "<file>: <pointer>: <reason>".
+Status LoadModels(const Config& config, model::ModelRegistry& registry);
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> Open(const Config& config);
+  ~Engine();
+  Status Start();  // starts the server and the MQTT bridge
+  void Stop();
+
+  const model::ModelRegistry& models() const;
+  graph::TwinGraph& graph();
+  ingest::IngestSink& ingest();
+  metrics::Registry& metrics();
+  uint16_t port() const;
+
+ private:
+  struct Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lj::app

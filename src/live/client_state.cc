@@ -1,0 +1,407 @@
+#include "live/client_state.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+namespace lj::live {
+namespace {
+
+void AppendMs(std::string& out, int64_t ns) {
+  fmt::format_to(std::back_inserter(out), "{}", static_cast<double>(ns) / 1e6);
+}
+
+struct ScalarOut {
+  int ti;
+  int64_t t_ns;
+  ingest::ValueKind kind;
+  double d;
+  int64_t i;
+  bool b;
+  std::string s;
+};
+
+void AppendScalar(std::string& out, const ScalarOut& v) {
+  out += "{\"t\":";
+  AppendMs(out, v.t_ns);
+  out += ",\"v\":";
+  switch (v.kind) {
+    case ingest::ValueKind::kDouble:
+      fmt::format_to(std::back_inserter(out), "{}", v.d);
+      break;
+    case ingest::ValueKind::kInt:
+      fmt::format_to(std::back_inserter(out), "{}", v.i);
+      break;
+    case ingest::ValueKind::kBool:
+      out += v.b ? "true" : "false";
+      break;
+    case ingest::ValueKind::kString:
+      AppendJsonString(out, v.s);
+      break;
+  }
+  out += '}';
+}
+
+ScalarOut CopyScalar(int ti, const Series& se) {
+  return ScalarOut{ti, se.t_ns, se.kind, se.d, se.i, se.b, se.s};
+}
+
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+FanoutMetrics::FanoutMetrics(metrics::Registry& r)
+    : deltas(r.GetCounter("lj_live_deltas_total", "Scalar values sent to viewers.")),
+      blocks(r.GetCounter("lj_live_blocks_total", "Waveform blocks sent to viewers.")),
+      coalesced(
+          r.GetCounter("lj_live_coalesced_total",
+                       "Scalar values superseded before a viewer's next delta (latest wins).")),
+      gaps(r.GetCounter("lj_live_gaps_total", "Gap markers sent to viewers that fell behind.")),
+      dropped_blocks(r.GetCounter("lj_live_dropped_blocks_total",
+                                  "Waveform blocks a slow viewer never received.")) {}
+
+struct ClientState::SubTwin {
+  std::shared_ptr<TwinState> twin;
+  uint64_t seen_version = 0;
+  uint64_t seen_props = 0;
+  std::vector<uint64_t> seen;     // per series: scalar version seen / next wave seq wanted
+  std::vector<int64_t> wave_end;  // per series: end time of the last block delivered
+};
+
+struct ClientState::Sub {
+  std::string id;
+  Target target;
+  int64_t period_ns = 100'000'000;
+  bool waveforms = true;
+  int64_t next_due = 0;
+  uint64_t epoch = 0;
+  std::vector<SubTwin> twins;  // sorted by shard, then id
+};
+
+ClientState::ClientState(LiveState& live, Resolver& resolver, FanoutMetrics& metrics,
+                         ClientOptions options)
+    : live_(live), resolver_(resolver), metrics_(metrics), options_(options) {}
+
+ClientState::~ClientState() = default;
+
+size_t ClientState::subscription_count() const { return subs_.size(); }
+
+int64_t ClientState::NextDue() const {
+  int64_t due = std::numeric_limits<int64_t>::max();
+  for (const auto& s : subs_) due = std::min(due, s->next_due);
+  return due;
+}
+
+Status ClientState::Subscribe(const std::string& id, const Target& target, double rate_hz,
+                              bool waveforms, int64_t now, std::vector<std::string>* out) {
+  if (id.empty() || id.size() > 128)
+    return Status(ErrorCode::kInvalidArgument, "subscription id must be 1-128 characters");
+  for (const auto& s : subs_)
+    if (s->id == id)
+      return Status(ErrorCode::kAlreadyExists, fmt::format("subscription '{}' already exists", id));
+  if (subs_.size() >= options_.max_subscriptions)
+    return Status(
+        ErrorCode::kInvalidArgument,
+        fmt::format("at most {} subscriptions per connection", options_.max_subscriptions));
+  if (rate_hz <= 0) rate_hz = options_.default_rate_hz;
+  if (rate_hz > options_.max_rate_hz)
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("rate_hz {} exceeds the maximum {}", rate_hz, options_.max_rate_hz));
+  auto sub = std::make_unique<Sub>();
+  sub->id = id;
+  sub->target = target;
+  sub->period_ns = static_cast<int64_t>(1e9 / rate_hz);
+  sub->waveforms = waveforms;
+  sub->next_due = now + sub->period_ns;
+  LJ_RETURN_IF_ERROR(ResolveInto(*sub, out, /*initial=*/true));
+  subs_.push_back(std::move(sub));
+  return Status::Ok();
+}
+
+Status ClientState::Unsubscribe(const std::string& id) {
+  auto it = std::find_if(subs_.begin(), subs_.end(), [&](const auto& s) { return s->id == id; });
+  if (it == subs_.end())
+    return Status(ErrorCode::kNotFound, fmt::format("no subscription '{}'", id));
+  subs_.erase(it);
+  return Status::Ok();
+}
+
+// Resolves the target and reconciles sub.twins with it. On the first call, emits the snapshot;
+// afterwards emits a `twin` frame per twin that joined (with its current values) or left.
+Status ClientState::ResolveInto(Sub& sub, std::vector<std::string>* out, bool initial) {
+  sub.epoch = live_.membership_epoch();
+  Result<std::vector<std::string>> ids = resolver_.Resolve(sub.target);
+  if (!ids.ok()) return ids.status();
+
+  std::unordered_map<std::string_view, SubTwin*> old;
+  for (auto& st : sub.twins) old[st.twin->id] = &st;
+  std::vector<SubTwin> next;
+  std::vector<std::string> removed;
+  std::vector<size_t> added;  // indexes into next
+  for (const std::string& id : *ids) {
+    auto it = old.find(id);
+    if (it != old.end() && !it->second->twin->deleted) {
+      next.push_back(std::move(*it->second));
+      old.erase(it);
+      continue;
+    }
+    std::shared_ptr<TwinState> tw = live_.Find(id);
+    if (!tw) continue;
+    SubTwin st;
+    st.twin = std::move(tw);
+    added.push_back(next.size());
+    next.push_back(std::move(st));
+  }
+  for (auto& [id, st] : old) removed.emplace_back(id);
+
+  // Copy the current state of added twins under their shard locks, then format.
+  std::string body;
+  bool first = true;
+  for (size_t k : added) {
+    SubTwin& st = next[k];
+    std::string props;
+    std::vector<ScalarOut> scalars;
+    live_.WithShard(st.twin->shard, [&](LiveState::TwinMap&) {
+      const TwinState& tw = *st.twin;
+      st.seen_version = tw.version;
+      st.seen_props = tw.props_version;
+      st.seen.assign(tw.series.size(), 0);
+      st.wave_end.assign(tw.series.size(), std::numeric_limits<int64_t>::min());
+      props = tw.properties.dump();
+      for (size_t i = 0; i < tw.series.size(); ++i) {
+        const Series& se = tw.series[i];
+        if (tw.model->telemetry[i].waveform) {
+          st.seen[i] = se.next_seq;  // live from now on
+          st.wave_end[i] = se.last_end_ns;
+        } else {
+          st.seen[i] = se.version;
+          if (se.has_value()) scalars.push_back(CopyScalar(static_cast<int>(i), se));
+        }
+      }
+    });
+    std::string twin_json = "{\"id\":";
+    AppendJsonString(twin_json, st.twin->id);
+    twin_json += ",\"model\":";
+    AppendJsonString(twin_json, st.twin->model->id);
+    twin_json += ",\"properties\":" + props + ",\"telemetry\":{";
+    for (size_t j = 0; j < scalars.size(); ++j) {
+      if (j) twin_json += ',';
+      AppendJsonString(twin_json, st.twin->model->telemetry[scalars[j].ti].name);
+      twin_json += ':';
+      AppendScalar(twin_json, scalars[j]);
+    }
+    twin_json += "}}";
+    if (initial) {
+      if (!first) body += ',';
+      body += twin_json;
+      first = false;
+    } else {
+      std::string f = "{\"op\":\"twin\",\"sub\":";
+      AppendJsonString(f, sub.id);
+      f += ",\"twin\":" + twin_json + "}";
+      out->push_back(std::move(f));
+    }
+  }
+  for (const std::string& id : removed) {
+    std::string f = "{\"op\":\"twin\",\"sub\":";
+    AppendJsonString(f, sub.id);
+    f += ",\"id\":";
+    AppendJsonString(f, id);
+    f += ",\"removed\":true}";
+    out->push_back(std::move(f));
+  }
+  if (initial) {
+    std::string f = "{\"op\":\"snapshot\",\"sub\":";
+    AppendJsonString(f, sub.id);
+    f += ",\"twins\":[" + body + "]}";
+    out->push_back(std::move(f));
+  }
+  std::sort(next.begin(), next.end(), [](const SubTwin& a, const SubTwin& b) {
+    return a.twin->shard != b.twin->shard ? a.twin->shard < b.twin->shard : a.twin->id < b.twin->id;
+  });
+  sub.twins = std::move(next);
+  return Status::Ok();
+}
+
+void ClientState::Collect(int64_t now, std::vector<std::string>* out) {
+  for (auto& sub : subs_) {
+    if (sub->next_due > now) continue;
+    // Keep the cadence, but never try to catch up a backlog of missed periods.
+    sub->next_due = std::max(sub->next_due + sub->period_ns, now + sub->period_ns / 2);
+    if (sub->epoch != live_.membership_epoch()) {
+      Status s = ResolveInto(*sub, out, /*initial=*/false);
+      if (!s.ok()) {
+        std::string f = fmt::format("{{\"op\":\"error\",\"code\":{},\"error\":\"{}\",\"id\":",
+                                    static_cast<int>(s.code()), ErrorCodeName(s.code()));
+        AppendJsonString(f, sub->id);
+        f += ",\"message\":";
+        AppendJsonString(f, s.message());
+        f += '}';
+        out->push_back(std::move(f));
+      }
+    }
+    CollectSub(*sub, out);
+  }
+}
+
+void ClientState::CollectSub(Sub& sub, std::vector<std::string>* out) {
+  struct TwinOut {
+    SubTwin* st;
+    std::vector<ScalarOut> scalars;
+    std::string props;  // non-empty when properties changed
+  };
+  struct WaveOut {
+    SubTwin* st;
+    int ti;
+    std::shared_ptr<const WaveBlock> block;
+    int64_t gap_from = 0, gap_to = 0;  // gap marker when gap_to > gap_from
+  };
+  std::vector<TwinOut> changed;
+  std::vector<WaveOut> waves;
+  uint64_t coalesced = 0, dropped = 0;
+
+  size_t i = 0;
+  while (i < sub.twins.size()) {
+    const uint32_t shard = sub.twins[i].twin->shard;
+    size_t j = i;
+    while (j < sub.twins.size() && sub.twins[j].twin->shard == shard) ++j;
+    live_.WithShard(shard, [&](LiveState::TwinMap&) {
+      for (size_t k = i; k < j; ++k) {
+        SubTwin& st = sub.twins[k];
+        const TwinState& tw = *st.twin;
+        if (tw.version == st.seen_version) continue;
+        st.seen_version = tw.version;
+        TwinOut to{&st, {}, {}};
+        if (tw.props_version != st.seen_props) {
+          st.seen_props = tw.props_version;
+          to.props = tw.properties.dump();
+        }
+        for (size_t s = 0; s < tw.series.size(); ++s) {
+          const Series& se = tw.series[s];
+          if (tw.model->telemetry[s].waveform) {
+            if (!sub.waveforms || se.ring.empty() || st.seen[s] >= se.next_seq) continue;
+            const uint64_t first = se.ring.front()->seq;
+            if (st.seen[s] < first) {
+              WaveOut g{&st, static_cast<int>(s), nullptr, st.wave_end[s], se.ring.front()->t0_ns};
+              if (g.gap_from == std::numeric_limits<int64_t>::min()) g.gap_from = g.gap_to;
+              waves.push_back(std::move(g));
+              dropped += first - st.seen[s];
+              st.seen[s] = first;
+            }
+            for (size_t b = st.seen[s] - first; b < se.ring.size(); ++b) {
+              waves.push_back(WaveOut{&st, static_cast<int>(s), se.ring[b], 0, 0});
+              st.wave_end[s] = se.ring[b]->end_ns();
+            }
+            st.seen[s] = se.next_seq;
+          } else if (se.version != st.seen[s]) {
+            coalesced += se.version - st.seen[s] - 1;
+            st.seen[s] = se.version;
+            to.scalars.push_back(CopyScalar(static_cast<int>(s), se));
+          }
+        }
+        if (!to.scalars.empty() || !to.props.empty()) changed.push_back(std::move(to));
+      }
+    });
+    i = j;
+  }
+  metrics_.coalesced.Inc(coalesced);
+  metrics_.dropped_blocks.Inc(dropped);
+
+  // Format outside the locks.
+  std::string delta;
+  uint64_t nvalues = 0;
+  for (TwinOut& to : changed) {
+    const TwinState& tw = *to.st->twin;
+    if (!to.props.empty()) {
+      std::string f = "{\"op\":\"twin\",\"sub\":";
+      AppendJsonString(f, sub.id);
+      f += ",\"twin\":{\"id\":";
+      AppendJsonString(f, tw.id);
+      f += ",\"model\":";
+      AppendJsonString(f, tw.model->id);
+      f += ",\"properties\":" + to.props + "}}";
+      out->push_back(std::move(f));
+    }
+    if (to.scalars.empty()) continue;
+    delta += delta.empty() ? "{" : ",";
+    AppendJsonString(delta, tw.id);
+    delta += ":{";
+    for (size_t k = 0; k < to.scalars.size(); ++k) {
+      if (k) delta += ',';
+      AppendJsonString(delta, tw.model->telemetry[to.scalars[k].ti].name);
+      delta += ':';
+      AppendScalar(delta, to.scalars[k]);
+    }
+    delta += '}';
+    nvalues += to.scalars.size();
+  }
+  if (!delta.empty()) {
+    std::string f = "{\"op\":\"delta\",\"sub\":";
+    AppendJsonString(f, sub.id);
+    f += ",\"twins\":" + delta + "}}";
+    out->push_back(std::move(f));
+    metrics_.deltas.Inc(nvalues);
+  }
+  for (const WaveOut& w : waves) {
+    const TwinState& tw = *w.st->twin;
+    std::string f;
+    f.reserve(w.block ? 96 + w.block->values.size() * 6 : 160);
+    f += w.block ? "{\"op\":\"wave\",\"sub\":" : "{\"op\":\"gap\",\"sub\":";
+    AppendJsonString(f, sub.id);
+    f += ",\"twin\":";
+    AppendJsonString(f, tw.id);
+    f += ",\"telemetry\":";
+    AppendJsonString(f, tw.model->telemetry[w.ti].name);
+    if (w.block) {
+      f += ",\"t0\":";
+      AppendMs(f, w.block->t0_ns);
+      fmt::format_to(std::back_inserter(f), ",\"rate\":{},\"values\":[", w.block->rate_hz);
+      for (size_t k = 0; k < w.block->values.size(); ++k) {
+        if (k) f += ',';
+        fmt::format_to(std::back_inserter(f), "{}", w.block->values[k]);
+      }
+      f += "]}";
+      metrics_.blocks.Inc();
+    } else {
+      f += ",\"from\":";
+      AppendMs(f, w.gap_from);
+      f += ",\"to\":";
+      AppendMs(f, w.gap_to);
+      f += ",\"reason\":\"slow_consumer\"}";
+      metrics_.gaps.Inc();
+    }
+    out->push_back(std::move(f));
+  }
+}
+
+}  // namespace lj::live

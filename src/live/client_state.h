@@ -1,0 +1,87 @@
+// ClientState: one viewer's subscriptions and what it has already seen, turning LiveState into
+// the frames of the WebSocket live API (doc/protocols/websocket.md): a snapshot, then per
+// subscription at its rate a coalesced scalar `delta` (latest value wins), whole waveform
+// `wave` blocks in order, `gap` markers for blocks the viewer fell too far behind to receive,
+// and `twin` messages when twins join, change properties or leave the subscription.
+//
+// Contract: Collect() never blocks ingest for longer than one shard lock while it copies
+// versions and block pointers; JSON is built after the locks are released. A viewer that does
+// not call Collect() for a while (because its socket is slow) costs ingest nothing: scalars
+// coalesce and waveform blocks stay in the shared ring until they age out, which then shows as
+// a gap. Thread-safety: not thread-safe; one owner (the connection) calls it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "live/live_state.h"
+#include "metrics/metrics.h"
+
+namespace lj::live {
+
+struct Target {
+  enum class Kind { kTwin, kSubtree, kModel };
+  Kind kind = Kind::kTwin;
+  std::string id;                          // twin id, subtree root, or model DTMI
+  std::vector<std::string> relationships;  // subtree: names to follow (empty = all)
+  int depth = 16;                          // subtree: maximum hops
+};
+
+// Turns a Target into the twin ids it covers right now (implemented over the twin graph).
+class Resolver {
+ public:
+  virtual ~Resolver() = default;
+  virtual Result<std::vector<std::string>> Resolve(const Target& target) = 0;
+};
+
+struct ClientOptions {
+  double default_rate_hz = 10;
+  double max_rate_hz = 60;
+  size_t max_subscriptions = 64;
+};
+
+// Counters shared by all clients (registered once on the metrics registry).
+struct FanoutMetrics {
+  explicit FanoutMetrics(metrics::Registry& r);
+  metrics::Counter& deltas;
+  metrics::Counter& blocks;
+  metrics::Counter& coalesced;
+  metrics::Counter& gaps;
+  metrics::Counter& dropped_blocks;
+};
+
+class ClientState {
+ public:
+  ClientState(LiveState& live, Resolver& resolver, FanoutMetrics& metrics, ClientOptions options);
+  ~ClientState();
+
+  // Starts subscription `id` and appends its snapshot frame to `out`.
+  Status Subscribe(const std::string& id, const Target& target, double rate_hz, bool waveforms,
+                   int64_t now_mono_ns, std::vector<std::string>* out);
+  Status Unsubscribe(const std::string& id);
+  // Appends the frames of every subscription that is due at `now_mono_ns`.
+  void Collect(int64_t now_mono_ns, std::vector<std::string>* out);
+  // Monotonic time at which the next subscription falls due (INT64_MAX when none).
+  int64_t NextDue() const;
+  size_t subscription_count() const;
+
+ private:
+  struct Sub;
+  struct SubTwin;
+  Status ResolveInto(Sub& sub, std::vector<std::string>* out, bool initial);
+  void CollectSub(Sub& sub, std::vector<std::string>* out);
+
+  LiveState& live_;
+  Resolver& resolver_;
+  FanoutMetrics& metrics_;
+  ClientOptions options_;
+  std::vector<std::unique_ptr<Sub>> subs_;
+};
+
+// Appends `s` as a JSON string literal (quoted, escaped) to `out`.
+void AppendJsonString(std::string& out, std::string_view s);
+
+}  // namespace lj::live

@@ -1,0 +1,387 @@
+#include "live/pipeline.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "common/time.h"
+
+namespace lj::live {
+namespace {
+
+using ingest::ParsedSample;
+using ingest::Reject;
+using ingest::Value;
+using ingest::ValueKind;
+
+constexpr ErrorCode kReasonCodes[Pipeline::kReasons] = {
+    ErrorCode::kUnknownTwin,    ErrorCode::kUnknownTelemetry, ErrorCode::kWrongType,
+    ErrorCode::kOutOfOrder,     ErrorCode::kOversize,         ErrorCode::kBadTimestamp,
+    ErrorCode::kMissingField,   ErrorCode::kBadWaveform,      ErrorCode::kParseError,
+    ErrorCode::kInvalidArgument};
+
+size_t ReasonIndex(ErrorCode code) {
+  for (size_t i = 0; i < Pipeline::kReasons; ++i)
+    if (kReasonCodes[i] == code) return i;
+  return Pipeline::kReasons - 1;
+}
+
+std::string_view KindName(ValueKind k) {
+  switch (k) {
+    case ValueKind::kDouble:
+      return "number";
+    case ValueKind::kInt:
+      return "integer";
+    case ValueKind::kBool:
+      return "boolean";
+    case ValueKind::kString:
+      return "string";
+  }
+  return "?";
+}
+
+// Range of an integral DTDL primitive.
+void IntRange(model::Primitive p, int64_t* lo, int64_t* hi) {
+  using P = model::Primitive;
+  switch (p) {
+    case P::kByte:
+      *lo = -128;
+      *hi = 127;
+      return;
+    case P::kShort:
+      *lo = -32768;
+      *hi = 32767;
+      return;
+    case P::kInteger:
+      *lo = INT32_MIN;
+      *hi = INT32_MAX;
+      return;
+    case P::kUnsignedByte:
+      *lo = 0;
+      *hi = 255;
+      return;
+    case P::kUnsignedShort:
+      *lo = 0;
+      *hi = 65535;
+      return;
+    case P::kUnsignedInteger:
+      *lo = 0;
+      *hi = UINT32_MAX;
+      return;
+    case P::kUnsignedLong:
+      *lo = 0;
+      *hi = INT64_MAX;
+      return;
+    default:
+      *lo = INT64_MIN;
+      *hi = INT64_MAX;
+      return;
+  }
+}
+
+// Checks one numeric value against a numeric primitive; on success `*out` is the value as stored.
+bool CheckNumber(model::Primitive p, double v, std::string* why) {
+  if (!std::isfinite(v)) {
+    *why = fmt::format("{} is not a finite number", v);
+    return false;
+  }
+  if (model::IsIntegral(p)) {
+    int64_t lo, hi;
+    IntRange(p, &lo, &hi);
+    if (v != std::floor(v)) {
+      *why = fmt::format("expected {}, got {}", model::PrimitiveName(p), v);
+      return false;
+    }
+    if (v < static_cast<double>(lo) || v > static_cast<double>(hi)) {
+      *why = fmt::format("{} is out of range for {}", v, model::PrimitiveName(p));
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Pipeline::ShardWork {
+  ingest::IngestReport* report;
+  ingest::Protocol protocol;
+  std::vector<Series*> pending;  // series with a block being assembled
+  uint64_t accepted = 0;
+};
+
+Pipeline::Pipeline(LiveState& live, metrics::Registry& metrics, PipelineOptions options)
+    : live_(live), options_(options) {
+  for (size_t p = 0; p < kProtocols; ++p) {
+    std::string proto(ingest::ProtocolName(static_cast<ingest::Protocol>(p)));
+    accepted_[p] = &metrics.GetCounter("lj_ingest_samples_total",
+                                       "Telemetry samples accepted (a waveform value counts one).",
+                                       {{"protocol", proto}});
+    batches_[p] = &metrics.GetCounter("lj_ingest_batches_total", "Ingest batches processed.",
+                                      {{"protocol", proto}});
+    for (size_t r = 0; r < kReasons; ++r) {
+      rejected_[p][r] = &metrics.GetCounter(
+          "lj_ingest_rejected_total", "Telemetry samples rejected, by reason.",
+          {{"protocol", proto}, {"reason", std::string(ErrorCodeName(kReasonCodes[r]))}});
+    }
+  }
+}
+
+void Pipeline::CountReject(ingest::IngestReport& report, Reject&& reject, uint64_t samples,
+                           ingest::Protocol protocol) {
+  report.rejected += samples;
+  rejected_[static_cast<size_t>(protocol)][ReasonIndex(reject.code)]->Inc(samples);
+  if (report.rejects.size() < ingest::IngestReport::kMaxRejectDetails)
+    report.rejects.push_back(std::move(reject));
+}
+
+ingest::IngestReport Pipeline::Ingest(ingest::ParsedBatch& batch, ingest::Protocol protocol) {
+  ingest::IngestReport report;
+  batches_[static_cast<size_t>(protocol)]->Inc();
+  for (Reject& r : batch.rejects) CountReject(report, std::move(r), 1, protocol);
+  batch.rejects.clear();
+
+  // Counting sort of sample indices by shard, preserving order within a shard.
+  const uint32_t shards = live_.shard_count();
+  const size_t n = batch.samples.size();
+  std::vector<uint32_t> shard_of(n);
+  std::vector<uint32_t> start(shards + 1, 0);
+  for (size_t i = 0; i < n; ++i) {
+    shard_of[i] = live_.ShardOf(batch.samples[i].twin);
+    ++start[shard_of[i] + 1];
+  }
+  for (uint32_t s = 0; s < shards; ++s) start[s + 1] += start[s];
+  std::vector<uint32_t> order(n);
+  {
+    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+    for (size_t i = 0; i < n; ++i) order[fill[shard_of[i]]++] = static_cast<uint32_t>(i);
+  }
+
+  const int64_t now = NowNs();
+  ShardWork work{&report, protocol, {}, 0};
+  for (uint32_t s = 0; s < shards; ++s) {
+    if (start[s] == start[s + 1]) continue;
+    live_.WithShard(s, [&](LiveState::TwinMap& twins) {
+      ApplyShard(twins, batch, order.data() + start[s], start[s + 1] - start[s], now, work);
+      for (Series* se : work.pending) live_.PublishPending(*se);
+      work.pending.clear();
+    });
+  }
+  report.accepted = work.accepted;
+  accepted_[static_cast<size_t>(protocol)]->Inc(work.accepted);
+  // Rejections were collected per shard; report them in source order.
+  std::stable_sort(report.rejects.begin(), report.rejects.end(),
+                   [](const Reject& a, const Reject& b) { return a.source < b.source; });
+  return report;
+}
+
+void Pipeline::ApplyShard(LiveState::TwinMap& twins, ingest::ParsedBatch& batch,
+                          const uint32_t* idx, size_t n, int64_t now, ShardWork& work) {
+  TwinState* twin = nullptr;
+  std::string_view twin_id;
+  for (size_t k = 0; k < n; ++k) {
+    const ParsedSample& smp = batch.samples[idx[k]];
+    const uint64_t count = smp.is_block() ? smp.count : 1;
+    auto reject = [&](ErrorCode code, std::string msg) {
+      CountReject(*work.report, Reject{smp.source, code, std::move(msg)}, count, work.protocol);
+    };
+    if (!twin || smp.twin != twin_id) {
+      auto it = twins.find(smp.twin);
+      if (it == twins.end()) {
+        twin = nullptr;
+        reject(ErrorCode::kUnknownTwin, fmt::format("unknown twin '{}'", smp.twin));
+        continue;
+      }
+      twin = it->second.get();
+      twin_id = twin->id;
+    }
+    const int ti = twin->model->FindTelemetry(smp.telemetry);
+    if (ti < 0) {
+      reject(ErrorCode::kUnknownTelemetry, fmt::format("twin '{}' ({}) has no telemetry '{}'",
+                                                       twin->id, twin->model->id, smp.telemetry));
+      continue;
+    }
+    const model::Telemetry& tel = twin->model->telemetry[ti];
+    Series& se = twin->series[ti];
+    if (smp.t_ns > now + options_.max_future_ns) {
+      reject(ErrorCode::kBadTimestamp,
+             fmt::format("'{}': timestamp {} is {:.0f} s in the future (limit {} s)", tel.name,
+                         FormatRfc3339(smp.t_ns), (smp.t_ns - now) / 1e9,
+                         options_.max_future_ns / 1000000000));
+      continue;
+    }
+    const model::Schema& schema = *tel.schema;
+    std::string why;
+    if (tel.waveform) {
+      if (!ApplyWave(batch, smp, tel, se, work, &why)) {
+        reject(why.rfind("out of order", 0) == 0 ? ErrorCode::kOutOfOrder
+               : why.rfind("oversize", 0) == 0   ? ErrorCode::kOversize
+               : smp.is_block()                  ? ErrorCode::kBadWaveform
+                                                 : ErrorCode::kWrongType,
+               fmt::format("'{}': {}", tel.name, why));
+        continue;
+      }
+      ++twin->version;
+      work.accepted += count;
+      continue;
+    }
+    if (smp.is_block()) {
+      reject(ErrorCode::kBadWaveform,
+             fmt::format("'{}' is not a waveform telemetry; send single values", tel.name));
+      continue;
+    }
+    if (!CheckScalar(schema, smp.value, &why)) {
+      reject(ErrorCode::kWrongType, fmt::format("'{}': {}", tel.name, why));
+      continue;
+    }
+    if (se.has_value() && smp.t_ns < se.t_ns - options_.out_of_order_tolerance_ns) {
+      reject(ErrorCode::kOutOfOrder,
+             fmt::format("'{}': sample at {} is {:.3f} s older than the latest (tolerance {} s)",
+                         tel.name, FormatRfc3339(smp.t_ns), (se.t_ns - smp.t_ns) / 1e9,
+                         options_.out_of_order_tolerance_ns / 1e9));
+      continue;
+    }
+    ++work.accepted;
+    if (se.has_value() && smp.t_ns < se.t_ns) continue;  // late but tolerated: not the latest
+    StoreScalar(schema, smp.value, smp.t_ns, se);
+    ++twin->version;
+  }
+}
+
+bool Pipeline::CheckScalar(const model::Schema& schema, const Value& v, std::string* why) const {
+  using K = model::SchemaKind;
+  if (schema.kind == K::kEnum) {
+    for (const auto& ev : schema.enum_values) {
+      if (v.kind == ValueKind::kString && ev.value.is_string() &&
+          ev.value.get<std::string>() == v.s)
+        return true;
+      if (v.kind == ValueKind::kInt && ev.value.is_number_integer() &&
+          ev.value.get<int64_t>() == v.i)
+        return true;
+    }
+    *why = "value is not one of the enum's values";
+    return false;
+  }
+  if (schema.kind != K::kPrimitive) {
+    *why = "complex (object/array/map) telemetry cannot be sent as a single value";
+    return false;
+  }
+  const model::Primitive p = schema.primitive;
+  if (p == model::Primitive::kBoolean) {
+    if (v.kind == ValueKind::kBool) return true;
+    *why = fmt::format("expected boolean, got {}", KindName(v.kind));
+    return false;
+  }
+  if (model::IsNumeric(p)) {
+    if (v.kind == ValueKind::kDouble) return CheckNumber(p, v.d, why);
+    if (v.kind == ValueKind::kInt) return CheckNumber(p, static_cast<double>(v.i), why);
+    *why = fmt::format("expected {}, got {}", model::PrimitiveName(p), KindName(v.kind));
+    return false;
+  }
+  if (v.kind == ValueKind::kString) return true;  // string, date, time, duration, uuid, ...
+  *why = fmt::format("expected {}, got {}", model::PrimitiveName(p), KindName(v.kind));
+  return false;
+}
+
+void Pipeline::StoreScalar(const model::Schema& schema, const Value& v, int64_t t_ns, Series& se) {
+  se.t_ns = t_ns;
+  ++se.version;
+  const bool integral =
+      schema.kind == model::SchemaKind::kPrimitive && model::IsIntegral(schema.primitive);
+  switch (v.kind) {
+    case ValueKind::kDouble:
+      if (integral) {
+        se.kind = ValueKind::kInt;
+        se.i = static_cast<int64_t>(v.d);
+      } else {
+        se.kind = ValueKind::kDouble;
+        se.d = v.d;
+      }
+      break;
+    case ValueKind::kInt:
+      if (integral || schema.kind == model::SchemaKind::kEnum) {
+        se.kind = ValueKind::kInt;
+        se.i = v.i;
+      } else {
+        se.kind = ValueKind::kDouble;
+        se.d = static_cast<double>(v.i);
+      }
+      break;
+    case ValueKind::kBool:
+      se.kind = ValueKind::kBool;
+      se.b = v.b;
+      break;
+    case ValueKind::kString:
+      se.kind = ValueKind::kString;
+      se.s.assign(v.s);
+      break;
+  }
+}
+
+// Appends a block, or one scalar value, to the series' pending block, starting a new block when
+// the samples do not continue the previous ones at the nominal rate.
+bool Pipeline::ApplyWave(const ingest::ParsedBatch& batch, const ParsedSample& smp,
+                         const model::Telemetry& tel, Series& se, ShardWork& work,
+                         std::string* why) {
+  const model::Primitive p = tel.schema->primitive;
+  double rate = tel.sample_rate_hz;
+  const double* values;
+  size_t count;
+  double single;
+  if (smp.is_block()) {
+    if (std::abs(smp.rate_hz - rate) > rate * options_.rate_tolerance) {
+      *why = fmt::format("block rate {} Hz does not match the model's {} Hz", smp.rate_hz, rate);
+      return false;
+    }
+    if (smp.count > options_.max_block_values) {
+      *why = fmt::format("oversize: block has {} values (limit {})", smp.count,
+                         options_.max_block_values);
+      return false;
+    }
+    values = batch.wave_values.data() + smp.offset;
+    count = smp.count;
+  } else {
+    if (smp.value.kind == ValueKind::kDouble) {
+      single = smp.value.d;
+    } else if (smp.value.kind == ValueKind::kInt) {
+      single = static_cast<double>(smp.value.i);
+    } else {
+      *why = fmt::format("expected {}, got {}", model::PrimitiveName(p), KindName(smp.value.kind));
+      return false;
+    }
+    values = &single;
+    count = 1;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    if (!CheckNumber(p, values[i], why)) {
+      if (count > 1) *why = fmt::format("value {}: {}", i, *why);
+      return false;
+    }
+  }
+  const int64_t period_ns = static_cast<int64_t>(1e9 / rate);
+  const int64_t newest_end = se.pending ? se.pending->end_ns() : se.last_end_ns;
+  if (se.version > 0 || se.pending) {
+    if (smp.t_ns < newest_end - options_.out_of_order_tolerance_ns) {
+      *why = fmt::format("out of order: block at {} starts {:.3f} s before the data already held",
+                         FormatRfc3339(smp.t_ns), (newest_end - smp.t_ns) / 1e9);
+      return false;
+    }
+  }
+  const bool continues = se.pending && std::llabs(smp.t_ns - newest_end) <= period_ns / 2 &&
+                         se.pending->values.size() + count <= options_.max_block_values;
+  if (!continues) {
+    if (se.pending) {
+      live_.PublishPending(se);
+    } else {
+      work.pending.push_back(&se);
+    }
+    se.pending = std::make_unique<WaveBlock>();
+    se.pending->seq = se.next_seq++;
+    se.pending->t0_ns = smp.t_ns;
+    se.pending->rate_hz = rate;
+    se.pending->values.reserve(std::max<size_t>(count, 16));
+  }
+  se.pending->values.insert(se.pending->values.end(), values, values + count);
+  return true;
+}
+
+}  // namespace lj::live

@@ -1,0 +1,156 @@
+#include "server/http_server.h"
+
+#include <fmt/format.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "common/log.h"
+#include "server/router.h"
+#include "server/ws_session.h"
+
+namespace lj::server {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, ServerContext& ctx, const Router& router)
+      : stream_(std::move(socket)), ctx_(ctx), router_(router) {
+    ctx_.stats.http_sessions.fetch_add(1);
+  }
+  ~HttpSession() { ctx_.stats.http_sessions.fetch_sub(1); }
+
+  void Run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(ctx_.options.max_body_bytes);
+    stream_.expires_after(std::chrono::seconds(ctx_.options.header_timeout_s));
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream) return Close();
+    if (ec == http::error::body_limit) {
+      Request req;
+      req.version(11);
+      req.keep_alive(false);
+      return Send(ErrorResponse(
+          req, Status(ErrorCode::kPayloadTooLarge,
+                      fmt::format("request body exceeds {} bytes", ctx_.options.max_body_bytes))));
+    }
+    if (ec) return;  // timeout, reset or malformed request: drop the connection
+    Request req = parser_->release();
+    if (beast::websocket::is_upgrade(req)) {
+      Target t = ParseTarget(std::string_view(req.target().data(), req.target().size()));
+      if (t.segments.size() == 1 && t.segments[0] == "ws") {
+        stream_.expires_never();
+        StartWebSocketSession(ctx_, stream_.release_socket(), std::move(req));
+        return;
+      }
+    }
+    stream_.expires_after(std::chrono::seconds(120));
+    Send(router_.Handle(ctx_, req));
+  }
+
+  void Send(Response res) {
+    auto sp = std::make_shared<Response>(std::move(res));
+    bool close = sp->need_eof();
+    http::async_write(stream_, *sp,
+                      [self = shared_from_this(), sp, close](beast::error_code ec, size_t) {
+                        if (ec) return;
+                        if (close) return self->Close();
+                        self->DoRead();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  ServerContext& ctx_;
+  const Router& router_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  explicit Impl(ServerContext& c) : ctx(c), ioc(c.options.threads), acceptor(ioc) {}
+  ServerContext& ctx;
+  Router router;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  uint16_t port = 0;
+
+  void DoAccept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (ec == net::error::operation_aborted) return;
+      if (!ec) {
+        s.set_option(tcp::no_delay(true), ec);
+        std::make_shared<HttpSession>(std::move(s), ctx, router)->Run();
+      }
+      DoAccept();
+    });
+  }
+};
+
+HttpServer::HttpServer(ServerContext& ctx) : impl_(std::make_unique<Impl>(ctx)) {}
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  beast::error_code ec;
+  auto addr = net::ip::make_address(impl_->ctx.options.address, ec);
+  if (ec)
+    return Status(
+        ErrorCode::kInvalidArgument,
+        fmt::format("bad listen address '{}': {}", impl_->ctx.options.address, ec.message()));
+  tcp::endpoint ep(addr, impl_->ctx.options.port);
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    return Status(ErrorCode::kIo,
+                  fmt::format("cannot listen on {}:{}: {}", impl_->ctx.options.address,
+                              impl_->ctx.options.port, ec.message()));
+  impl_->port = a.local_endpoint().port();
+  impl_->DoAccept();
+  int n = std::max(1, impl_->ctx.options.threads);
+  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  LJ_LOG_INFO("http listening", "addr", impl_->ctx.options.address, "port", impl_->port, "threads",
+              n);
+  return Status::Ok();
+}
+
+uint16_t HttpServer::port() const { return impl_->port; }
+
+void HttpServer::Stop() {
+  if (!impl_ || impl_->threads.empty()) return;
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace lj::server

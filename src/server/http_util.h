@@ -1,0 +1,34 @@
+// Small HTTP helpers shared by the route handlers: request/response aliases, JSON error bodies
+// with stable codes, path and query decoding. Thread-safety: pure functions.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace lj::server {
+
+namespace http = boost::beast::http;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+Response MakeResponse(const Request& req, http::status status, std::string body,
+                      std::string_view content_type = "application/json");
+Response JsonResponse(const Request& req, int status, const nlohmann::json& body);
+// {"code": 2001, "error": "unknown_twin", "message": "..."} with the code's HTTP status.
+Response ErrorResponse(const Request& req, const Status& status);
+
+std::string UrlDecode(std::string_view s);
+struct Target {
+  std::vector<std::string> segments;  // decoded path segments
+  std::map<std::string, std::string> query;
+};
+Target ParseTarget(std::string_view target);
+
+}  // namespace lj::server

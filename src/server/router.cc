@@ -1,0 +1,69 @@
+#include "server/router.h"
+
+#include <fmt/format.h>
+
+namespace lj::server {
+namespace {
+
+bool Match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+           RouteMatch* m) {
+  if (pattern.size() != path.size()) return false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const std::string& p = pattern[i];
+    if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+      m->params[p.substr(1, p.size() - 2)] = path[i];
+    } else if (p != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<std::string> Split(const std::string& pattern) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= pattern.size()) {
+    size_t next = pattern.find('/', pos);
+    if (next == std::string::npos) next = pattern.size();
+    if (next > pos) out.push_back(pattern.substr(pos, next - pos));
+    pos = next + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Router::Router() {
+  AddSystemRoutes(routes_);
+  AddTwinRoutes(routes_);
+  AddIngestRoutes(routes_);
+}
+
+Response Router::Handle(ServerContext& ctx, const Request& req) const {
+  Target t = ParseTarget(std::string_view(req.target().data(), req.target().size()));
+  bool path_matched = false;
+  for (const Route& r : routes_) {
+    RouteMatch m;
+    if (!Match(Split(r.pattern), t.segments, &m)) continue;
+    path_matched = true;
+    if (r.method != req.method() &&
+        !(req.method() == http::verb::head && r.method == http::verb::get))
+      continue;
+    m.query = std::move(t.query);
+    try {
+      return r.handler(ctx, req, m);
+    } catch (const std::exception& e) {
+      return ErrorResponse(req, Status(ErrorCode::kInternal, e.what()));
+    }
+  }
+  if (path_matched) {
+    return ErrorResponse(
+        req, Status(ErrorCode::kUnsupported,
+                    fmt::format("method {} not allowed on {}", std::string(req.method_string()),
+                                std::string(req.target()))));
+  }
+  return ErrorResponse(
+      req, Status(ErrorCode::kNotFound, fmt::format("no route for {}", std::string(req.target()))));
+}
+
+}  // namespace lj::server

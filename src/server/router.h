@@ -1,0 +1,50 @@
+// Router: the table of every HTTP route the server answers, as data, so that later layers
+// (access control, audit, the route × role test) can enumerate it. Patterns are path segments
+// with `{name}` captures, e.g. "/api/v1/twins/{id}/relationships/{rel}".
+// Thread-safety: immutable after construction; Handle() may run concurrently.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "server/context.h"
+#include "server/http_util.h"
+
+namespace lj::server {
+
+struct RouteMatch {
+  std::map<std::string, std::string> params;  // captured path segments, URL-decoded
+  std::map<std::string, std::string> query;
+};
+
+using Handler = std::function<Response(ServerContext&, const Request&, const RouteMatch&)>;
+
+struct Route {
+  http::verb method;
+  std::string pattern;
+  std::string summary;  // one line, shown by GET /api/v1 (the route index)
+  Handler handler;
+};
+
+class Router {
+ public:
+  Router();
+  const std::vector<Route>& routes() const { return routes_; }
+  Response Handle(ServerContext& ctx, const Request& req) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// Route groups, each defined in its own file.
+void AddSystemRoutes(std::vector<Route>& routes);  // /, /healthz, /metrics, /ping, /api/v1
+void AddTwinRoutes(std::vector<Route>& routes);    // models, twins, relationships
+void AddIngestRoutes(std::vector<Route>& routes);  // /write, /api/v2/write, /api/v1/telemetry
+
+// Twin and relationship JSON in the Azure Digital Twins shape ($dtId, $etag, $metadata).
+nlohmann::json TwinToJson(const graph::Twin& twin);
+nlohmann::json RelationshipToJson(const graph::Relationship& rel);
+
+}  // namespace lj::server

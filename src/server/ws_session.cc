@@ -1,0 +1,294 @@
+#include "server/ws_session.h"
+
+#include <fmt/format.h>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include <deque>
+
+#include "common/log.h"
+#include "common/time.h"
+#include "ingest/json_batch.h"
+#include "live/client_state.h"
+#include "server/http_util.h"
+
+namespace lj::server {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+std::string ErrorFrame(const Status& s, const nlohmann::json& ref) {
+  nlohmann::json j = {{"op", "error"},
+                      {"code", static_cast<int>(s.code())},
+                      {"error", std::string(ErrorCodeName(s.code()))},
+                      {"message", s.message()}};
+  if (ref.is_object())
+    for (const char* k : {"id", "seq"})
+      if (ref.contains(k)) j[k] = ref[k];
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<live::Target> ParseTarget(const nlohmann::json& t) {
+  live::Target target;
+  if (!t.is_object())
+    return Status(ErrorCode::kInvalidArgument,
+                  "'target' must be an object with 'twin', 'subtree' or 'model'");
+  auto str = [&](const char* k) { return t.contains(k) && t[k].is_string(); };
+  if (str("twin")) {
+    target.kind = live::Target::Kind::kTwin;
+    target.id = t["twin"];
+  } else if (str("subtree")) {
+    target.kind = live::Target::Kind::kSubtree;
+    target.id = t["subtree"];
+    if (t.contains("relationships")) {
+      if (!t["relationships"].is_array())
+        return Status(ErrorCode::kInvalidArgument, "'relationships' must be an array of names");
+      for (const auto& n : t["relationships"]) {
+        if (!n.is_string())
+          return Status(ErrorCode::kInvalidArgument, "'relationships' must be an array of names");
+        target.relationships.push_back(n);
+      }
+    }
+    if (t.contains("depth")) {
+      if (!t["depth"].is_number_integer() || t["depth"] < 0 || t["depth"] > 64)
+        return Status(ErrorCode::kInvalidArgument, "'depth' must be an integer 0..64");
+      target.depth = t["depth"];
+    }
+  } else if (str("model")) {
+    target.kind = live::Target::Kind::kModel;
+    target.id = t["model"];
+  } else {
+    return Status(ErrorCode::kInvalidArgument,
+                  "'target' must have a string 'twin', 'subtree' or 'model'");
+  }
+  return target;
+}
+
+class WsSession : public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(ServerContext& ctx, tcp::socket socket)
+      : ctx_(ctx),
+        ws_(std::move(socket)),
+        timer_(ws_.get_executor()),
+        client_(ctx.live, ctx.resolver, ctx.fanout, ctx.options.client),
+        disconnects_slow_(ctx.metrics.GetCounter("lj_live_disconnects_total",
+                                                 "Viewers disconnected by the server.",
+                                                 {{"reason", "slow_consumer"}})) {
+    ctx_.stats.ws_clients.fetch_add(1);
+  }
+  ~WsSession() {
+    ctx_.stats.ws_clients.fetch_sub(1);
+    ctx_.stats.ws_queue_bytes.fetch_sub(static_cast<int64_t>(queued_bytes_));
+  }
+
+  void Run(http::request<http::string_body> req) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(ctx_.options.max_ws_message_bytes);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "lingjing"); }));
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      self->DoRead();
+      self->ScheduleTick();
+    });
+  }
+
+ private:
+  void DoRead() {
+    ws_.async_read(in_,
+                   [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec) {
+      closed_ = true;
+      timer_.cancel();
+      return;
+    }
+    std::string text = beast::buffers_to_string(in_.data());
+    in_.consume(in_.size());
+    HandleMessage(text);
+    if (!closed_) DoRead();
+  }
+
+  void HandleMessage(const std::string& text) {
+    nlohmann::json msg = nlohmann::json::parse(text, nullptr, false);
+    if (msg.is_discarded() || !msg.is_object() || !msg.contains("op") || !msg["op"].is_string()) {
+      Send(ErrorFrame(
+          Status(ErrorCode::kParseError, "message must be a JSON object with a string 'op'"),
+          nullptr));
+      return;
+    }
+    const std::string op = msg["op"];
+    if (op == "subscribe") {
+      Subscribe(msg);
+    } else if (op == "unsubscribe") {
+      if (!msg.contains("id") || !msg["id"].is_string()) {
+        Send(ErrorFrame(Status(ErrorCode::kInvalidArgument, "'id' must be a string"), msg));
+        return;
+      }
+      Status s = client_.Unsubscribe(msg["id"]);
+      if (!s.ok()) Send(ErrorFrame(s, msg));
+    } else if (op == "ingest") {
+      Ingest(text, msg);
+    } else if (op == "ping") {
+      nlohmann::json pong = {{"op", "pong"}, {"t", NowNs() / 1e6}};
+      if (msg.contains("seq")) pong["seq"] = msg["seq"];
+      Send(pong.dump());
+    } else {
+      Send(ErrorFrame(Status(ErrorCode::kUnsupported, fmt::format("unknown op '{}'", op)), msg));
+    }
+  }
+
+  void Subscribe(const nlohmann::json& msg) {
+    if (!msg.contains("id") || !msg["id"].is_string()) {
+      Send(ErrorFrame(Status(ErrorCode::kInvalidArgument, "'id' must be a string"), msg));
+      return;
+    }
+    Result<live::Target> target = ParseTarget(msg.value("target", nlohmann::json()));
+    if (!target.ok()) {
+      Send(ErrorFrame(target.status(), msg));
+      return;
+    }
+    double rate = 0;
+    if (msg.contains("rate_hz")) {
+      if (!msg["rate_hz"].is_number()) {
+        Send(ErrorFrame(Status(ErrorCode::kInvalidArgument, "'rate_hz' must be a number"), msg));
+        return;
+      }
+      rate = msg["rate_hz"];
+    }
+    bool waveforms = msg.value("waveforms", true);
+    std::vector<std::string> frames;
+    Status s = client_.Subscribe(msg["id"], *target, rate, waveforms, MonoNs(), &frames);
+    if (!s.ok()) {
+      Send(ErrorFrame(s, msg));
+      return;
+    }
+    for (auto& f : frames) Send(std::move(f));
+    ScheduleTick();
+  }
+
+  void Ingest(const std::string& text, const nlohmann::json& msg) {
+    ingest::JsonBatchOptions opts;
+    opts.limits = ctx_.options.limits;
+    opts.default_time_ns = NowNs();
+    ingest::ParsedBatch batch;
+    ingest::ParseJsonBatch(text, opts, batch);
+    ingest::IngestReport report = ctx_.ingest.Ingest(batch, ingest::Protocol::kWebSocket);
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& r : report.rejects)
+      errors.push_back({{"index", r.source},
+                        {"code", static_cast<int>(r.code)},
+                        {"error", std::string(ErrorCodeName(r.code))},
+                        {"message", r.message}});
+    nlohmann::json ack = {{"op", "ack"},
+                          {"accepted", report.accepted},
+                          {"rejected", report.rejected},
+                          {"errors", errors}};
+    if (msg.contains("seq")) ack["seq"] = msg["seq"];
+    Send(ack.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+
+  void ScheduleTick() {
+    if (closed_) return;
+    int64_t now = MonoNs();
+    int64_t due = std::min(client_.NextDue(), now + 1'000'000'000);
+    if (over_since_ != 0) due = std::min(due, now + 100'000'000);  // watch a backed-up queue
+    timer_.expires_after(std::chrono::nanoseconds(std::max<int64_t>(due - now, 0)));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      self->Tick();
+    });
+  }
+
+  void Tick() {
+    const int64_t now = MonoNs();
+    if (queued_bytes_ > ctx_.options.client_queue_bytes / 2) {
+      if (over_since_ == 0) over_since_ = now;
+      if (now - over_since_ > static_cast<int64_t>(ctx_.options.slow_client_timeout_s * 1e9)) {
+        return DisconnectSlow();
+      }
+    } else {
+      over_since_ = 0;
+      std::vector<std::string> frames;
+      client_.Collect(now, &frames);
+      for (auto& f : frames) Send(std::move(f));
+    }
+    ScheduleTick();
+  }
+
+  void Send(std::string frame) {
+    if (closed_) return;
+    if (queued_bytes_ + frame.size() > ctx_.options.client_queue_bytes) return DisconnectSlow();
+    queued_bytes_ += frame.size();
+    ctx_.stats.ws_queue_bytes.fetch_add(static_cast<int64_t>(frame.size()));
+    queue_.push_back(std::move(frame));
+    if (!writing_) DoWrite();
+  }
+
+  void DoWrite() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(
+        net::buffer(queue_.front()),
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
+  }
+
+  void OnWrite(beast::error_code ec) {
+    writing_ = false;
+    size_t n = queue_.front().size();
+    queued_bytes_ -= n;
+    ctx_.stats.ws_queue_bytes.fetch_sub(static_cast<int64_t>(n));
+    queue_.pop_front();
+    if (ec) {
+      closed_ = true;
+      timer_.cancel();
+      return;
+    }
+    if (!queue_.empty() && !closed_) DoWrite();
+  }
+
+  void DisconnectSlow() {
+    if (closed_) return;
+    closed_ = true;
+    disconnects_slow_.Inc();
+    LJ_LOG_WARN("viewer disconnected: slow consumer", "queued_bytes", queued_bytes_);
+    timer_.cancel();
+    if (!writing_) {
+      ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "slow consumer"),
+                      [self = shared_from_this()](beast::error_code) {});
+    } else {
+      // A write is stuck on a client that does not read: drop the TCP connection.
+      beast::error_code ec;
+      beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(ws_).socket().close(ec);
+    }
+  }
+
+  ServerContext& ctx_;
+  websocket::stream<beast::tcp_stream> ws_;
+  net::steady_timer timer_;
+  beast::flat_buffer in_;
+  live::ClientState client_;
+  metrics::Counter& disconnects_slow_;
+  std::deque<std::string> queue_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closed_ = false;
+  int64_t over_since_ = 0;
+};
+
+}  // namespace
+
+void StartWebSocketSession(ServerContext& ctx, tcp::socket socket,
+                           http::request<http::string_body> upgrade) {
+  std::make_shared<WsSession>(ctx, std::move(socket))->Run(std::move(upgrade));
+}
+
+}  // namespace lj::server

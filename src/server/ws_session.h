@@ -1,0 +1,24 @@
+// WsSession: one WebSocket connection of the live API (doc/protocols/websocket.md). Parses
+// client requests (subscribe, unsubscribe, ingest, ping), runs the client's ClientState on a
+// timer at the subscriptions' rates, and writes frames through a bounded queue.
+//
+// Slow-consumer policy: while the queue holds more than half of client_queue_bytes, flushes are
+// skipped (scalars coalesce, waveforms fall behind and later show as gaps); after
+// slow_client_timeout_s in that state, or if a frame would overflow the queue, the connection
+// is closed (1008 "slow consumer"). Ingest and other clients are never delayed by it.
+// Thread-safety: every handler runs on the connection's strand.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
+
+#include <memory>
+
+#include "server/context.h"
+
+namespace lj::server {
+
+void StartWebSocketSession(ServerContext& ctx, boost::asio::ip::tcp::socket socket,
+                           boost::beast::http::request<boost::beast::http::string_body> upgrade);
+
+}  // namespace lj::server

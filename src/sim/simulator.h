@@ -1,0 +1,95 @@
+// The ward demo's device simulator: one simulated bedside monitor per id, each with its own
+// patient (vital-sign baselines and random walks, McSharry ECG, pleth synchronised to the beats).
+//
+// Data path: every block it writes a JSON batch in the documented json-ingest format
+// (doc/protocols/json-ingest.md), parses it with ingest::ParseJsonBatch and hands it to
+// IngestSink::Ingest(batch, Protocol::kSimulator) — exactly what a real device's data goes
+// through. Per block (block_ms) and monitor: one "ecg" and one "pleth" waveform block; at
+// vitals_hz one multi item with hr, rr, spo2, nibpSys, nibpDia, nibpMean, temp, ecgLeadsOff and
+// spo2SensorOff.
+//
+// Timing: simulated time starts at an origin (a whole millisecond) and runs `speed` times as
+// fast as the wall clock; at speed 1 timestamps are wall-clock time. Blocks are scheduled by
+// absolute time and are contiguous: the next block of a waveform starts exactly n/rate after the
+// previous one. A block is sent once its last sample is in the past. If the process falls more
+// than 5 s behind (e.g. the machine was suspended) the schedule restarts at the current time.
+//
+// Thread-safety: Start/Stop from one thread; Step must not be called while started. stats() may
+// be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ingest/ingest_sink.h"
+
+namespace lj::sim {
+
+class Simulator {
+ public:
+  struct Options {
+    std::vector<std::string> monitors;  // BedsideMonitor twin ids
+    // Monitors whose patient has a target SpO2 of 88–92 % (spo2Scale 2, e.g. COPD).
+    std::vector<std::string> spo2_scale2_monitors;
+    double vitals_hz = 1;
+    double ecg_hz = 250;
+    double pleth_hz = 125;
+    int block_ms = 100;
+    uint32_t seed = 42;
+    double speed = 1.0;
+  };
+
+  struct Stats {
+    uint64_t batches = 0;
+    uint64_t accepted = 0;  // samples, as reported by the sink
+    uint64_t rejected = 0;
+  };
+
+  Simulator(ingest::IngestSink& sink, Options options);
+  ~Simulator();  // stops
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // Runs the schedule on an own thread, starting now. No-op when already running.
+  void Start();
+  // Stops and joins the thread. Idempotent.
+  void Stop();
+
+  // For tests and tools, instead of Start(): the first call sets the time origin (simulated
+  // time, ns since the epoch); each call then emits every block that has ended by `now_ns`.
+  void Step(int64_t now_ns);
+
+  Stats stats() const;
+  const Options& options() const { return options_; }
+
+ private:
+  struct Monitor;
+  void Run();
+  void Restart(int64_t origin_ns);
+  void EmitBlock(int64_t block);
+
+  ingest::IngestSink& sink_;
+  Options options_;
+  std::vector<std::unique_ptr<Monitor>> monitors_;
+
+  bool has_origin_ = false;
+  int64_t origin_ns_ = 0;
+  int64_t next_block_ = 0;
+  double gen_base_s_ = 0;  // generator time at the origin (grows when the schedule restarts)
+  int64_t last_reject_log_ns_ = 0;
+
+  std::atomic<uint64_t> batches_{0}, accepted_{0}, rejected_{0};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace lj::sim

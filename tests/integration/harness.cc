@@ -1,0 +1,321 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace lj::it {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+uint16_t FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string MakeTempDir(const std::string& prefix) {
+  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back(0);
+  return mkdtemp(buf.data());
+}
+
+std::string LingjingBinary() {
+  const char* b = std::getenv("LJ_BINARY");
+  return b ? b : "lingjing";
+}
+
+bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cond();
+}
+
+std::unique_ptr<Process> Process::Start(const std::vector<std::string>& argv,
+                                        const std::string& log_path) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  auto p = std::unique_ptr<Process>(new Process);
+  p->log_path_ = log_path;
+  int rc = posix_spawnp(&p->pid_, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return nullptr;
+  return p;
+}
+
+bool Process::Running() {
+  if (exit_status_) return false;
+  int st = 0;
+  pid_t r = waitpid(pid_, &st, WNOHANG);
+  if (r == pid_) {
+    exit_status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return false;
+  }
+  return true;
+}
+
+int Process::Stop() {
+  if (!Running()) return *exit_status_;
+  kill(pid_, SIGTERM);
+  if (!WaitFor([this] { return !Running(); }, std::chrono::seconds(20))) {
+    kill(pid_, SIGKILL);
+    WaitFor([this] { return !Running(); }, std::chrono::seconds(5));
+  }
+  return exit_status_.value_or(-1);
+}
+
+Process::~Process() { Stop(); }
+
+std::string Process::Log() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+nlohmann::json HttpResult::json() const { return nlohmann::json::parse(body, nullptr, false); }
+
+HttpResult HttpRequest(uint16_t port, const std::string& method, const std::string& target,
+                       const std::string& body, const std::string& content_type) {
+  HttpResult out;
+  try {
+    net::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    if (!body.empty()) req.set(http::field::content_type, content_type);
+    req.body() = body;
+    req.prepare_payload();
+    stream.expires_after(std::chrono::seconds(30));
+    http::async_write(stream, req, [](beast::error_code, size_t) {});
+    beast::flat_buffer buf;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(256 << 20);
+    beast::error_code ec;
+    http::async_read(stream, buf, parser, [&](beast::error_code e, size_t) { ec = e; });
+    ioc.run();
+    if (ec) return out;
+    out.status = parser.get().result_int();
+    out.body = parser.get().body();
+  } catch (const std::exception&) {
+  }
+  return out;
+}
+
+std::unique_ptr<Server> Server::Start(const std::string& mode, std::vector<std::string> extra,
+                                      const std::string& data_dir) {
+  auto s = std::make_unique<Server>();
+  s->port = FreePort();
+  s->data_dir = data_dir.empty() ? MakeTempDir("lj-it-data") : data_dir;
+  s->log_path =
+      s->data_dir + "/../" + std::filesystem::path(s->data_dir).filename().string() + ".log";
+  std::vector<std::string> argv = {LingjingBinary(),        mode,     "--port",
+                                   std::to_string(s->port), "--data", s->data_dir};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  s->process = Process::Start(argv, s->log_path);
+  if (!s->process) return nullptr;
+  uint16_t port = s->port;
+  bool up = WaitFor(
+      [&] { return HttpRequest(port, "GET", "/healthz").status == 200 || !s->process->Running(); },
+      std::chrono::seconds(60));
+  if (!up || !s->process->Running()) {
+    ADD_FAILURE() << "lingjing did not start:\n" << s->process->Log();
+    return nullptr;
+  }
+  return s;
+}
+
+double Server::Metric(const std::string& series) const {
+  HttpResult r = Get("/metrics");
+  std::istringstream in(r.body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ')
+      return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
+std::unique_ptr<Mosquitto> Mosquitto::Start() {
+  const char* bin = "/usr/sbin/mosquitto";
+  if (access(bin, X_OK) != 0) return nullptr;
+  auto m = std::unique_ptr<Mosquitto>(new Mosquitto);
+  m->dir_ = MakeTempDir("lj-it-mosquitto");
+  m->port_ = FreePort();
+  std::ofstream(m->dir_ + "/mosquitto.conf")
+      << "listener " << m->port_ << " 127.0.0.1\nallow_anonymous true\npersistence false\n";
+  m->process_ = Process::Start({bin, "-c", m->dir_ + "/mosquitto.conf"}, m->dir_ + "/log");
+  uint16_t port = m->port_;
+  bool up = WaitFor(
+      [port] {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(port);
+        bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        close(fd);
+        return ok;
+      },
+      std::chrono::seconds(10));
+  if (!up) return nullptr;
+  return m;
+}
+
+int RunCommand(const std::vector<std::string>& argv, std::string* out) {
+  std::string log = MakeTempDir("lj-it-cmd") + "/out";
+  auto p = Process::Start(argv, log);
+  if (!p) return -1;
+  WaitFor([&] { return !p->Running(); }, std::chrono::seconds(60));
+  int rc = p->Stop();
+  if (out) *out += p->Log();
+  return rc;
+}
+
+struct WsClient::Impl {
+  net::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws{ioc};
+  beast::flat_buffer buf;
+  bool closed = false;
+  bool reading = false;
+  std::optional<nlohmann::json> pending;
+};
+
+std::unique_ptr<WsClient> WsClient::Connect(uint16_t port, int rcvbuf) {
+  auto c = std::unique_ptr<WsClient>(new WsClient);
+  c->impl_ = std::make_unique<Impl>();
+  try {
+    auto& sock = beast::get_lowest_layer(c->impl_->ws).socket();
+    sock.open(tcp::v4());
+    if (rcvbuf > 0) sock.set_option(net::socket_base::receive_buffer_size(rcvbuf));
+    sock.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    c->impl_->ws.handshake("127.0.0.1:" + std::to_string(port), "/ws");
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "websocket connect failed: " << e.what();
+    return nullptr;
+  }
+  return c;
+}
+
+WsClient::~WsClient() {
+  if (!impl_) return;
+  beast::error_code ec;
+  beast::get_lowest_layer(impl_->ws).socket().close(ec);
+}
+
+bool WsClient::Send(const nlohmann::json& msg) {
+  beast::error_code ec;
+  impl_->ws.text(true);
+  impl_->ws.write(net::buffer(msg.dump()), ec);
+  return !ec;
+}
+
+std::optional<nlohmann::json> WsClient::Read(std::chrono::milliseconds timeout) {
+  if (impl_->closed) return std::nullopt;
+  std::optional<nlohmann::json> result;
+  if (!impl_->reading) {
+    impl_->reading = true;
+    impl_->ws.async_read(impl_->buf, [this](beast::error_code ec, size_t) {
+      impl_->reading = false;
+      if (ec) {
+        impl_->closed = true;
+        return;
+      }
+      impl_->pending =
+          nlohmann::json::parse(beast::buffers_to_string(impl_->buf.data()), nullptr, false);
+      impl_->buf.consume(impl_->buf.size());
+    });
+  }
+  impl_->ioc.restart();
+  impl_->ioc.run_for(timeout);
+  if (impl_->pending) {
+    result = std::move(impl_->pending);
+    impl_->pending.reset();
+  }
+  return result;
+}
+
+std::optional<nlohmann::json> WsClient::ReadUntil(
+    const std::function<bool(const nlohmann::json&)>& pred, std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end && !impl_->closed) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    auto m = Read(std::max(left, std::chrono::milliseconds(1)));
+    if (m && pred(*m)) return m;
+  }
+  return std::nullopt;
+}
+
+bool WsClient::closed() const { return impl_->closed; }
+
+void CreateTestWard(const Server& s) {
+  auto put = [&](const std::string& id, const std::string& model, nlohmann::json props) {
+    props["$metadata"] = {{"$model", "dtmi:lingjing:ward:" + model + ";1"}};
+    HttpResult r = s.Put("/api/v1/twins/" + id, props);
+    ASSERT_EQ(r.status, 200) << id << ": " << r.body;
+  };
+  auto rel = [&](const std::string& src, const std::string& id, const std::string& name,
+                 const std::string& target) {
+    HttpResult r = s.Put("/api/v1/twins/" + src + "/relationships/" + id,
+                         {{"$relationshipName", name}, {"$targetId", target}});
+    ASSERT_EQ(r.status, 200) << src << "/" << id << ": " << r.body;
+  };
+  put("ward-t", "Ward", {{"name", "Test ward"}});
+  put("room-1", "Room", {{"name", "Room 1"}});
+  put("bed-1", "Bed", {{"label", "T01"}});
+  put("bed-2", "Bed", {{"label", "T02"}});
+  put("patient-1", "Patient", {{"name", "Test Patient"}, {"mrn", "T-0001"}});
+  put("monitor-1", "BedsideMonitor", nlohmann::json::object());
+  put("monitor-2", "BedsideMonitor", nlohmann::json::object());
+  rel("ward-t", "contains-room-1", "contains", "room-1");
+  rel("room-1", "contains-bed-1", "contains", "bed-1");
+  rel("room-1", "contains-bed-2", "contains", "bed-2");
+  rel("bed-1", "occupiedBy", "occupiedBy", "patient-1");
+  rel("bed-1", "hasDevice-monitor-1", "hasDevice", "monitor-1");
+  rel("bed-2", "hasDevice-monitor-2", "hasDevice", "monitor-2");
+}
+
+}  // namespace lj::it

@@ -1,0 +1,109 @@
+// Integration-test harness: starts the real `lingjing` binary and real peers (mosquitto) on
+// free loopback ports, and talks to them over real HTTP and WebSocket connections.
+// Everything here only ever connects to 127.0.0.1. Waits are bounded; no assertion depends on
+// wall-clock speed.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lj::it {
+
+uint16_t FreePort();
+std::string MakeTempDir(const std::string& prefix);
+// Path of the lingjing binary under test ($LJ_BINARY, set by ctest).
+std::string LingjingBinary();
+// Polls `cond` every 20 ms until it is true or `timeout` passes.
+bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
+
+// A child process; killed (SIGTERM, then SIGKILL) and reaped on destruction.
+class Process {
+ public:
+  // Starts argv[0] with the given args; stdout+stderr go to `log_path`.
+  static std::unique_ptr<Process> Start(const std::vector<std::string>& argv,
+                                        const std::string& log_path);
+  ~Process();
+  int pid() const { return pid_; }
+  bool Running();
+  // Sends SIGTERM and waits (bounded); returns the exit status or -1.
+  int Stop();
+  std::string Log() const;
+
+ private:
+  int pid_ = -1;
+  std::string log_path_;
+  std::optional<int> exit_status_;
+};
+
+struct HttpResult {
+  int status = 0;  // 0 = connection failed
+  std::string body;
+  nlohmann::json json() const;
+};
+HttpResult HttpRequest(uint16_t port, const std::string& method, const std::string& target,
+                       const std::string& body = "",
+                       const std::string& content_type = "application/json");
+
+// A started lingjing server (serve or demo) with its own data dir and port.
+struct Server {
+  std::unique_ptr<Process> process;
+  uint16_t port = 0;
+  std::string data_dir;
+  std::string log_path;
+  // Starts `lingjing <mode> --port P --data DIR extra...` and waits for /healthz.
+  static std::unique_ptr<Server> Start(const std::string& mode, std::vector<std::string> extra = {},
+                                       const std::string& data_dir = "");
+  HttpResult Get(const std::string& t) const { return HttpRequest(port, "GET", t); }
+  HttpResult Put(const std::string& t, const nlohmann::json& j) const {
+    return HttpRequest(port, "PUT", t, j.dump());
+  }
+  // Metric value of one series line (exact match of `series` before the value), or -1.
+  double Metric(const std::string& series) const;
+};
+
+class Mosquitto {
+ public:
+  // nullptr when the mosquitto binary is not installed.
+  static std::unique_ptr<Mosquitto> Start();
+  uint16_t port() const { return port_; }
+  void Stop() { process_.reset(); }
+
+ private:
+  std::unique_ptr<Process> process_;
+  uint16_t port_ = 0;
+  std::string dir_;
+};
+
+// Runs a command to completion (bounded), returning exit status; output appended to `out`.
+int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr);
+
+// A WebSocket client of the live API with bounded waits.
+class WsClient {
+ public:
+  // `rcvbuf` > 0 shrinks the socket receive buffer (used to simulate a slow viewer).
+  static std::unique_ptr<WsClient> Connect(uint16_t port, int rcvbuf = 0);
+  ~WsClient();
+  bool Send(const nlohmann::json& msg);
+  // Next message, or nullopt after `timeout` / on close.
+  std::optional<nlohmann::json> Read(std::chrono::milliseconds timeout);
+  // Reads until `pred` accepts a message (returned) or timeout.
+  std::optional<nlohmann::json> ReadUntil(const std::function<bool(const nlohmann::json&)>& pred,
+                                          std::chrono::milliseconds timeout);
+  bool closed() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Small ward for tests: bed-1 (+ monitor-1 via hasDevice, patient-1 via occupiedBy) and bed-2
+// (+ monitor-2), in room-1 in ward-t. Uses the REST API.
+void CreateTestWard(const Server& server);
+
+}  // namespace lj::it
