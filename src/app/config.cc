@@ -112,6 +112,7 @@ Result<Config> LoadConfig(const std::string& path) {
   r.Get("live", "wave_buffer_seconds", &c.live.wave_buffer_seconds);
   r.Get("live", "client_queue_bytes", &c.server.client_queue_bytes);
   r.Get("live", "slow_client_timeout_s", &c.server.slow_client_timeout_s);
+  r.Get("live", "socket_send_buffer_bytes", &c.server.socket_send_buffer_bytes);
   r.Get("live", "default_rate_hz", &c.server.client.default_rate_hz);
   r.Get("live", "max_rate_hz", &c.server.client.max_rate_hz);
   double tol_s = c.pipeline.out_of_order_tolerance_ns / 1e9, fut_s = c.pipeline.max_future_ns / 1e9;
@@ -209,6 +210,7 @@ shards = 16                      # live-state partitions (by twin id)
 wave_buffer_seconds = 10.0       # waveform kept per series for viewers that fall behind
 client_queue_bytes = 8388608     # per-viewer send queue; see doc/protocols/websocket.md
 slow_client_timeout_s = 15.0     # a viewer backed up this long is disconnected
+socket_send_buffer_bytes = 0     # cap each viewer's kernel send buffer (0 = kernel default)
 default_rate_hz = 10.0           # delta rate when a subscription does not ask
 max_rate_hz = 60.0
 

@@ -86,8 +86,7 @@ int RunServer(const Config& c, bool demo) {
     layout.beds = c.demo_beds;
     lj::Status s = lj::sim::BuildWard((*engine)->graph(), layout);
     if (!s.ok()) return Fail(s);
-    lj::sim::Simulator::Options opts;
-    opts.monitors = lj::sim::MonitorIds(layout);
+    lj::sim::Simulator::Options opts = lj::sim::SimulatorOptionsFor(layout);
     sim = std::make_unique<lj::sim::Simulator>((*engine)->ingest(), opts);
   }
   lj::Status s = (*engine)->Start();

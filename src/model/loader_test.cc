@@ -237,6 +237,10 @@ std::vector<BadCase> BadCases() {
        ErrorCode::kParseError,
        "bad.json: line 3, column 1: invalid JSON: syntax error while parsing object key - "
        "unexpected '}'; expected string literal"},
+      {"InvalidJsonNumberOverflow",
+       {{"big.json", "{\"a\": 1e999}"}},
+       ErrorCode::kParseError,
+       "big.json: line 1, column 11: invalid JSON: number overflow parsing '1e999'"},
       {"UnresolvedRelationshipTarget",
        {{"a.json", Doc("dtmi:test:A;1", R"("contents": [{"@type": "Relationship",
            "name": "contains", "target": "dtmi:test:Nope;1"}])")}},
@@ -365,6 +369,36 @@ TEST(Loader, FailedResolveAddsNothing) {
   EXPECT_EQ(registry.Resolve().code(), ErrorCode::kModelUnresolved);
   EXPECT_TRUE(registry.All().empty());
   EXPECT_EQ(registry.Find("dtmi:test:Ok;1"), nullptr);
+}
+
+TEST(Loader, ExtendsDepthIsLimitedToTen) {
+  Files files;
+  for (int i = 0; i <= 11; ++i) {
+    std::string id = fmt::format("dtmi:test:I{};1", i);
+    std::string rest = i < 11 ? fmt::format(R"("extends": "dtmi:test:I{};1")", i + 1) : "";
+    files.emplace_back(fmt::format("i{}.json", i), Doc(id, rest));
+  }
+  ModelRegistry registry;
+  Status st = testing::LoadAll(registry, files);
+  EXPECT_EQ(st.message(), "i0.json: /extends: extends hierarchy deeper than 10 levels");
+  // Ten levels are fine.
+  files.erase(files.begin());
+  ModelRegistry ok;
+  EXPECT_TRUE(testing::LoadAll(ok, files).ok());
+}
+
+TEST(Loader, VeryLongChainsStopEarly) {
+  std::string doc = "[";
+  for (int i = 0; i < 100; ++i) {
+    doc += (i ? ", " : "") + Doc(fmt::format("dtmi:test:C{:03};1", i),
+                                 fmt::format(R"("extends": "dtmi:test:C{:03};1")", i + 1));
+  }
+  doc += ", " + Doc("dtmi:test:C100;1") + "]";
+  ModelRegistry registry;
+  Status st = testing::LoadAll(registry, {{"chain.json", doc}});
+  EXPECT_EQ(st.message(),
+            "chain.json: /63/extends: chain of extends/component references longer than 64 "
+            "interfaces");
 }
 
 TEST(Loader, NeverThrowsOnHostileInput) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/internal/json_reader.h"
 #include "model/internal/loader.h"
 #include "model/internal/resolver.h"
 #include "model/model.h"
@@ -41,28 +42,6 @@ bool Interface::IsA(std::string_view dtmi) const {
   return id == dtmi || std::find(ancestors.begin(), ancestors.end(), dtmi) != ancestors.end();
 }
 
-namespace {
-
-// "<name>: line L, column C: invalid JSON: <what the parser expected>".
-Status JsonSyntaxError(std::string_view text, std::string_view name,
-                       const nlohmann::json::parse_error& e) {
-  size_t index = std::min<size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
-  size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + index, '\n'));
-  size_t last_newline = text.substr(0, index).rfind('\n');
-  size_t column = index - (last_newline == std::string_view::npos ? 0 : last_newline + 1) + 1;
-  std::string what = e.what();
-  std::string reason = what;
-  if (size_t col = what.find("column "); col != std::string::npos) {
-    if (size_t colon = what.find(": ", col); colon != std::string::npos) {
-      reason = what.substr(colon + 2);
-    }
-  }
-  return Status(ErrorCode::kParseError, fmt::format("{}: line {}, column {}: invalid JSON: {}",
-                                                    name, line, column, reason));
-}
-
-}  // namespace
-
 struct ModelRegistry::Impl {
   // Documents parsed by one Load* call, committed together or not at all.
   struct Staging {
@@ -77,11 +56,7 @@ struct ModelRegistry::Impl {
   Status Stage(std::string_view text, std::string_view name_view, Staging* staging) {
     std::string name(name_view);
     nlohmann::json doc;
-    try {
-      doc = nlohmann::json::parse(text.begin(), text.end());
-    } catch (const nlohmann::json::parse_error& e) {
-      return JsonSyntaxError(text, name, e);
-    }
+    LJ_RETURN_IF_ERROR(internal::ReadJson(text, name, &doc));
     ParsedDocument parsed;
     LJ_RETURN_IF_ERROR(internal::ParseDocument(doc, name, &parsed));
     std::map<std::string, std::string, std::less<>> local;  // @id -> pointer in this document

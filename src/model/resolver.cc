@@ -55,6 +55,12 @@ class Resolver {
                        fmt::format("{} cycle: {}{}", kind == "extends" ? "extends" : "component",
                                    path, ref.dtmi));
       }
+      if (stack_.size() >= kMaxResolveChain) {
+        return Invalid(file, ref.pointer,
+                       fmt::format("chain of extends/component references longer than {} "
+                                   "interfaces",
+                                   kMaxResolveChain));
+      }
       return Visit(*it->second);
     };
     for (const Ref& ref : raw.extends) LJ_RETURN_IF_ERROR(follow(ref, "extends"));

@@ -80,6 +80,11 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
                                                  "Viewers disconnected by the server.",
                                                  {{"reason", "slow_consumer"}})) {
     ctx_.stats.ws_clients.fetch_add(1);
+    if (ctx_.options.socket_send_buffer_bytes > 0) {
+      beast::error_code ec;
+      beast::get_lowest_layer(ws_).socket().set_option(
+          net::socket_base::send_buffer_size(ctx_.options.socket_send_buffer_bytes), ec);
+    }
   }
   ~WsSession() {
     ctx_.stats.ws_clients.fetch_sub(1);

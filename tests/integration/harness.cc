@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -77,13 +78,20 @@ std::unique_ptr<Process> Process::Start(const std::vector<std::string>& argv,
   args.push_back(nullptr);
   auto p = std::unique_ptr<Process>(new Process);
   p->log_path_ = log_path;
-  int rc = posix_spawnp(&p->pid_, args[0], &fa, nullptr, args.data(), environ);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return nullptr;
+  if (rc != 0 || pid <= 0) {
+    ADD_FAILURE() << "cannot start " << argv[0] << ": " << strerror(rc);
+    return nullptr;
+  }
+  p->pid_ = pid;
   return p;
 }
 
 bool Process::Running() {
+  // Never waitpid(-1)/kill(-1): a process that failed to start must not signal anything else.
+  if (pid_ <= 0) return false;
   if (exit_status_) return false;
   int st = 0;
   pid_t r = waitpid(pid_, &st, WNOHANG);
@@ -95,7 +103,7 @@ bool Process::Running() {
 }
 
 int Process::Stop() {
-  if (!Running()) return *exit_status_;
+  if (!Running()) return exit_status_.value_or(-1);
   kill(pid_, SIGTERM);
   if (!WaitFor([this] { return !Running(); }, std::chrono::seconds(20))) {
     kill(pid_, SIGKILL);

@@ -16,7 +16,8 @@ TEST(SlowSubscriber, DoesNotSlowIngestOrFastViewerAndIsDisconnected) {
   std::string dir = MakeTempDir("lj-it-slow");
   std::ofstream(dir + "/lingjing.toml")
       << "[live]\nclient_queue_bytes = 262144\n"
-         "slow_client_timeout_s = 2.0\nwave_buffer_seconds = 600\n";
+         "slow_client_timeout_s = 2.0\nwave_buffer_seconds = 600\n"
+         "socket_send_buffer_bytes = 16384\n";
   auto server = Server::Start("serve", {"--config", dir + "/lingjing.toml"});
   ASSERT_TRUE(server);
   CreateTestWard(*server);

@@ -16,6 +16,9 @@ namespace lj::model::internal {
 
 inline constexpr int kMaxExtendsDepth = 10;
 inline constexpr size_t kMaxAncestors = 1024;
+// Guards the resolver's recursion. Valid models stay far below (10 extends levels, then at most
+// one component and its own 10 levels).
+inline constexpr size_t kMaxResolveChain = 64;
 
 // Resolved interfaces plus what resolving later interfaces needs to know about them.
 struct ResolvedSet {
