@@ -120,7 +120,12 @@ struct Interface {
   // True when this interface is `dtmi` or extends it (transitively).
   bool IsA(std::string_view dtmi) const;
 
-  std::unordered_map<std::string, int> telemetry_index;  // filled by the registry
+  // Filled by the registry; transparent, so lookups by string_view do not allocate.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, int, NameHash, std::equal_to<>> telemetry_index;
 };
 
 class ModelRegistry {

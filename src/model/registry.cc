@@ -20,7 +20,7 @@ using internal::ParsedDocument;
 using internal::Ref;
 
 int Interface::FindTelemetry(std::string_view name) const {
-  auto it = telemetry_index.find(std::string(name));
+  auto it = telemetry_index.find(name);
   return it == telemetry_index.end() ? -1 : it->second;
 }
 
