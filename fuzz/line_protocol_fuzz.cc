@@ -83,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const Reject& r : b.rejects) {
     Check(r.source >= 1 && r.source <= lines && r.source > last_reject);
     last_reject = r.source;
-    Check(r.message.rfind("line " + std::to_string(r.source) + ": ", 0) == 0);
+    Check(!r.message.empty());  // the location is in r.source, not in the message
     for (char c : r.message) Check(static_cast<unsigned char>(c) >= 0x20);
     h += Touch(r.message);
   }

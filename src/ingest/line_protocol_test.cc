@@ -353,7 +353,7 @@ TEST(LineProtocol, MessagesQuoteUntrustedBytesSafely) {
   std::string body = "m,twin=a x=\x01\xff";
   body += std::string(100, '9');
   Reject r = Bad(body);
-  EXPECT_EQ(r.message.substr(0, 33), "field 'x': invalid number");
+  EXPECT_EQ(r.message.substr(0, 25), "field 'x': invalid number");
   EXPECT_EQ(r.message.find('\x01'), std::string::npos);
   EXPECT_EQ(r.message.find('\xff'), std::string::npos);
   EXPECT_LT(r.message.size(), 120u);

@@ -54,7 +54,7 @@ std::string MakeTempDir(const std::string& prefix) {
 
 std::string LingjingBinary() {
   const char* b = std::getenv("LJ_BINARY");
-  return b ? b : "lingjing";
+  return b && *b ? b : LJ_BINARY_PATH;
 }
 
 bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {

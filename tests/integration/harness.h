@@ -17,7 +17,7 @@ namespace lj::it {
 
 uint16_t FreePort();
 std::string MakeTempDir(const std::string& prefix);
-// Path of the lingjing binary under test ($LJ_BINARY, set by ctest).
+// Path of the lingjing binary under test: $LJ_BINARY, else the one this build produced.
 std::string LingjingBinary();
 // Polls `cond` every 20 ms until it is true or `timeout` passes.
 bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
