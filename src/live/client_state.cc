@@ -3,11 +3,24 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <limits>
 #include <unordered_map>
 
 namespace lj::live {
 namespace {
+
+// Appends a number; whole numbers (ECG samples are ADC integers) take the integer fast path.
+void AppendNumber(std::string& out, double v) {
+  char buf[32];
+  if (v == static_cast<double>(static_cast<int64_t>(v)) && std::abs(v) < 9.0e15) {
+    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v));
+    out.append(buf, r.ptr);
+    return;
+  }
+  fmt::format_to(std::back_inserter(out), "{}", v);
+}
 
 void AppendMs(std::string& out, int64_t ns) {
   fmt::format_to(std::back_inserter(out), "{}", static_cast<double>(ns) / 1e6);
@@ -388,7 +401,7 @@ void ClientState::CollectSub(Sub& sub, std::vector<std::string>* out) {
       fmt::format_to(std::back_inserter(f), ",\"rate\":{},\"values\":[", w.block->rate_hz);
       for (size_t k = 0; k < w.block->values.size(); ++k) {
         if (k) f += ',';
-        fmt::format_to(std::back_inserter(f), "{}", w.block->values[k]);
+        AppendNumber(f, w.block->values[k]);
       }
       f += "]}";
       metrics_.blocks.Inc();

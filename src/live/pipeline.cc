@@ -143,18 +143,17 @@ ingest::IngestReport Pipeline::Ingest(ingest::ParsedBatch& batch, ingest::Protoc
   // Counting sort of sample indices by shard, preserving order within a shard.
   const uint32_t shards = live_.shard_count();
   const size_t n = batch.samples.size();
-  std::vector<uint32_t> shard_of(n);
-  std::vector<uint32_t> start(shards + 1, 0);
+  thread_local std::vector<uint32_t> shard_of, start, order, fill;  // reused per thread
+  shard_of.resize(n);
+  start.assign(shards + 1, 0);
   for (size_t i = 0; i < n; ++i) {
     shard_of[i] = live_.ShardOf(batch.samples[i].twin);
     ++start[shard_of[i] + 1];
   }
   for (uint32_t s = 0; s < shards; ++s) start[s + 1] += start[s];
-  std::vector<uint32_t> order(n);
-  {
-    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
-    for (size_t i = 0; i < n; ++i) order[fill[shard_of[i]]++] = static_cast<uint32_t>(i);
-  }
+  order.resize(n);
+  fill.assign(start.begin(), start.end() - 1);
+  for (size_t i = 0; i < n; ++i) order[fill[shard_of[i]]++] = static_cast<uint32_t>(i);
 
   const int64_t now = NowNs();
   ShardWork work{&report, protocol, {}, 0};

@@ -31,9 +31,11 @@ Response WriteLineProtocol(ServerContext& ctx, const Request& req, const RouteMa
                  fmt::format("unknown precision '{}' (use ns, us, ms, s, m or h)", it->second)));
   }
   opts.default_time_ns = NowNs();
-  ingest::ParsedBatch batch;
+  thread_local ingest::ParsedBatch batch;  // reused: keeps its capacity between requests
+  batch.Clear();
   ingest::ParseLineProtocol(req.body(), opts, batch);
   ingest::IngestReport report = ctx.ingest.Ingest(batch, ingest::Protocol::kLineProtocol);
+  if (batch.samples.capacity() > (1u << 20)) batch = ingest::ParsedBatch();  // bound idle memory
   if (report.rejected == 0) {
     Response r = MakeResponse(req, http::status::no_content, "");
     r.set("X-Lingjing-Accepted", std::to_string(report.accepted));
@@ -54,9 +56,11 @@ Response WriteJson(ServerContext& ctx, const Request& req, const RouteMatch&) {
   ingest::JsonBatchOptions opts;
   opts.limits = ctx.options.limits;
   opts.default_time_ns = NowNs();
-  ingest::ParsedBatch batch;
+  thread_local ingest::ParsedBatch batch;  // reused: keeps its capacity between requests
+  batch.Clear();
   ingest::ParseJsonBatch(req.body(), opts, batch);
   ingest::IngestReport report = ctx.ingest.Ingest(batch, ingest::Protocol::kHttpJson);
+  if (batch.samples.capacity() > (1u << 20)) batch = ingest::ParsedBatch();  // bound idle memory
   nlohmann::json body = {{"accepted", report.accepted},
                          {"rejected", report.rejected},
                          {"errors", RejectsJson(report, "index")}};
