@@ -211,12 +211,8 @@ void Pipeline::ApplyShard(LiveState::TwinMap& twins, ingest::ParsedBatch& batch,
     const model::Schema& schema = *tel.schema;
     std::string why;
     if (tel.waveform) {
-      if (!ApplyWave(batch, smp, tel, se, work, &why)) {
-        reject(why.rfind("out of order", 0) == 0 ? ErrorCode::kOutOfOrder
-               : why.rfind("oversize", 0) == 0   ? ErrorCode::kOversize
-               : smp.is_block()                  ? ErrorCode::kBadWaveform
-                                                 : ErrorCode::kWrongType,
-               fmt::format("'{}': {}", tel.name, why));
+      if (ErrorCode code = ApplyWave(batch, smp, tel, se, work, &why); code != ErrorCode::kOk) {
+        reject(code, fmt::format("'{}': {}", tel.name, why));
         continue;
       }
       ++twin->version;
@@ -318,9 +314,9 @@ void Pipeline::StoreScalar(const model::Schema& schema, const Value& v, int64_t 
 
 // Appends a block, or one scalar value, to the series' pending block, starting a new block when
 // the samples do not continue the previous ones at the nominal rate.
-bool Pipeline::ApplyWave(const ingest::ParsedBatch& batch, const ParsedSample& smp,
-                         const model::Telemetry& tel, Series& se, ShardWork& work,
-                         std::string* why) {
+ErrorCode Pipeline::ApplyWave(const ingest::ParsedBatch& batch, const ParsedSample& smp,
+                              const model::Telemetry& tel, Series& se, ShardWork& work,
+                              std::string* why) {
   const model::Primitive p = tel.schema->primitive;
   double rate = tel.sample_rate_hz;
   const double* values;
@@ -329,12 +325,11 @@ bool Pipeline::ApplyWave(const ingest::ParsedBatch& batch, const ParsedSample& s
   if (smp.is_block()) {
     if (std::abs(smp.rate_hz - rate) > rate * options_.rate_tolerance) {
       *why = fmt::format("block rate {} Hz does not match the model's {} Hz", smp.rate_hz, rate);
-      return false;
+      return ErrorCode::kBadWaveform;
     }
     if (smp.count > options_.max_block_values) {
-      *why = fmt::format("oversize: block has {} values (limit {})", smp.count,
-                         options_.max_block_values);
-      return false;
+      *why = fmt::format("block has {} values (limit {})", smp.count, options_.max_block_values);
+      return ErrorCode::kOversize;
     }
     values = batch.wave_values.data() + smp.offset;
     count = smp.count;
@@ -345,7 +340,7 @@ bool Pipeline::ApplyWave(const ingest::ParsedBatch& batch, const ParsedSample& s
       single = static_cast<double>(smp.value.i);
     } else {
       *why = fmt::format("expected {}, got {}", model::PrimitiveName(p), KindName(smp.value.kind));
-      return false;
+      return ErrorCode::kWrongType;
     }
     values = &single;
     count = 1;
@@ -353,16 +348,16 @@ bool Pipeline::ApplyWave(const ingest::ParsedBatch& batch, const ParsedSample& s
   for (size_t i = 0; i < count; ++i) {
     if (!CheckNumber(p, values[i], why)) {
       if (count > 1) *why = fmt::format("value {}: {}", i, *why);
-      return false;
+      return smp.is_block() ? ErrorCode::kBadWaveform : ErrorCode::kWrongType;
     }
   }
   const int64_t period_ns = static_cast<int64_t>(1e9 / rate);
   const int64_t newest_end = se.pending ? se.pending->end_ns() : se.last_end_ns;
   if (se.version > 0 || se.pending) {
     if (smp.t_ns < newest_end - options_.out_of_order_tolerance_ns) {
-      *why = fmt::format("out of order: block at {} starts {:.3f} s before the data already held",
+      *why = fmt::format("sample at {} is {:.3f} s before the waveform data already held",
                          FormatRfc3339(smp.t_ns), (newest_end - smp.t_ns) / 1e9);
-      return false;
+      return ErrorCode::kOutOfOrder;
     }
   }
   const bool continues = se.pending && std::llabs(smp.t_ns - newest_end) <= period_ns / 2 &&
@@ -380,7 +375,7 @@ bool Pipeline::ApplyWave(const ingest::ParsedBatch& batch, const ParsedSample& s
     se.pending->values.reserve(std::max<size_t>(count, 16));
   }
   se.pending->values.insert(se.pending->values.end(), values, values + count);
-  return true;
+  return ErrorCode::kOk;
 }
 
 }  // namespace lj::live

@@ -40,8 +40,9 @@ class Pipeline : public ingest::IngestSink {
   bool CheckScalar(const model::Schema& schema, const ingest::Value& v, std::string* why) const;
   static void StoreScalar(const model::Schema& schema, const ingest::Value& v, int64_t t_ns,
                           Series& se);
-  bool ApplyWave(const ingest::ParsedBatch& batch, const ingest::ParsedSample& smp,
-                 const model::Telemetry& tel, Series& se, ShardWork& work, std::string* why);
+  // kOk, or the reject reason with `why` filled.
+  ErrorCode ApplyWave(const ingest::ParsedBatch& batch, const ingest::ParsedSample& smp,
+                      const model::Telemetry& tel, Series& se, ShardWork& work, std::string* why);
   void CountReject(ingest::IngestReport& report, ingest::Reject&& reject, uint64_t samples,
                    ingest::Protocol protocol);
 

@@ -147,3 +147,30 @@ TEST(Pipeline, WaveRingKeepsOnlyTheBufferWindow) {
 
 }  // namespace
 }  // namespace lj::live
+
+namespace lj::live {
+namespace {
+
+TEST(Pipeline, WaveformRejectsCarryTheirOwnReason) {
+  PipelineOptions po;
+  po.max_block_values = 4;
+  LiveFixture f({"m1"}, {}, po);
+  const int64_t t = NowNs() - 60'000'000'000LL;
+  ingest::ParsedBatch b;
+  b.samples.push_back(Block(b, "m1", t, 250, {1, 2}, 0));                       // ok
+  b.samples.push_back(Block(b, "m1", t - 30'000'000'000LL, 250, {1, 2}, 1));    // 30 s back
+  b.samples.push_back(Block(b, "m1", t + 8'000'000, 250, {1, 2, 3, 4, 5}, 2));  // > 4 values
+  b.samples.push_back(Block(b, "m1", t + 8'000'000, 250, {1.5}, 3));            // integer schema
+  b.samples.push_back(Scalar("m1", "ecg", t + 8'000'000, Value::String("x"), 4));
+  ingest::IngestReport r = f.pipeline->Ingest(b, ingest::Protocol::kHttpJson);
+  EXPECT_EQ(r.accepted, 2u);
+  ASSERT_EQ(r.rejects.size(), 4u);
+  EXPECT_EQ(r.rejects[0].code, ErrorCode::kOutOfOrder);
+  EXPECT_EQ(r.rejects[1].code, ErrorCode::kOversize);
+  EXPECT_EQ(r.rejects[1].message, "'ecg': block has 5 values (limit 4)");
+  EXPECT_EQ(r.rejects[2].code, ErrorCode::kBadWaveform);
+  EXPECT_EQ(r.rejects[3].code, ErrorCode::kWrongType);
+}
+
+}  // namespace
+}  // namespace lj::live

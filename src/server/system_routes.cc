@@ -32,7 +32,7 @@ void AddSystemRoutes(std::vector<Route>& routes) {
   routes.push_back({http::verb::get, "/api/v1", "This index of routes.",
                     [](ServerContext&, const Request& req, const RouteMatch&) {
                       nlohmann::json list = nlohmann::json::array();
-                      Router router;
+                      static const Router router;  // the same table the server dispatches on
                       for (const Route& r : router.routes())
                         list.push_back({{"method", std::string(http::to_string(r.method))},
                                         {"path", r.pattern},
