@@ -296,8 +296,9 @@ void ClientState::CollectSub(Sub& sub, std::vector<std::string>* out) {
   struct WaveOut {
     SubTwin* st;
     int ti;
-    std::shared_ptr<const WaveBlock> block;
-    int64_t gap_from = 0, gap_to = 0;  // gap marker when gap_to > gap_from
+    // Whole blocks, contiguous in time at one rate, sent as one `wave`; empty for a gap marker.
+    std::vector<std::shared_ptr<const WaveBlock>> blocks;
+    int64_t gap_from = 0, gap_to = 0;
   };
   std::vector<TwinOut> changed;
   std::vector<WaveOut> waves;
@@ -325,15 +326,24 @@ void ClientState::CollectSub(Sub& sub, std::vector<std::string>* out) {
             if (!sub.waveforms || se.ring.empty() || st.seen[s] >= se.next_seq) continue;
             const uint64_t first = se.ring.front()->seq;
             if (st.seen[s] < first) {
-              WaveOut g{&st, static_cast<int>(s), nullptr, st.wave_end[s], se.ring.front()->t0_ns};
+              WaveOut g{&st, static_cast<int>(s), {}, st.wave_end[s], se.ring.front()->t0_ns};
               if (g.gap_from == std::numeric_limits<int64_t>::min()) g.gap_from = g.gap_to;
               waves.push_back(std::move(g));
               dropped += first - st.seen[s];
               st.seen[s] = first;
             }
             for (size_t b = st.seen[s] - first; b < se.ring.size(); ++b) {
-              waves.push_back(WaveOut{&st, static_cast<int>(s), se.ring[b], 0, 0});
-              st.wave_end[s] = se.ring[b]->end_ns();
+              const auto& blk = se.ring[b];
+              WaveOut* last = waves.empty() ? nullptr : &waves.back();
+              if (last && last->st == &st && last->ti == static_cast<int>(s) &&
+                  !last->blocks.empty() && last->blocks.back()->rate_hz == blk->rate_hz &&
+                  std::llabs(blk->t0_ns - last->blocks.back()->end_ns()) <=
+                      static_cast<int64_t>(0.5e9 / blk->rate_hz)) {
+                last->blocks.push_back(blk);  // contiguous: same message
+              } else {
+                waves.push_back(WaveOut{&st, static_cast<int>(s), {blk}, 0, 0});
+              }
+              st.wave_end[s] = blk->end_ns();
             }
             st.seen[s] = se.next_seq;
           } else if (se.version != st.seen[s]) {
@@ -387,24 +397,31 @@ void ClientState::CollectSub(Sub& sub, std::vector<std::string>* out) {
   }
   for (const WaveOut& w : waves) {
     const TwinState& tw = *w.st->twin;
+    const bool wave = !w.blocks.empty();
+    size_t nvals = 0;
+    for (const auto& b : w.blocks) nvals += b->values.size();
     std::string f;
-    f.reserve(w.block ? 96 + w.block->values.size() * 6 : 160);
-    f += w.block ? "{\"op\":\"wave\",\"sub\":" : "{\"op\":\"gap\",\"sub\":";
+    f.reserve(96 + nvals * 6);
+    f += wave ? "{\"op\":\"wave\",\"sub\":" : "{\"op\":\"gap\",\"sub\":";
     AppendJsonString(f, sub.id);
     f += ",\"twin\":";
     AppendJsonString(f, tw.id);
     f += ",\"telemetry\":";
     AppendJsonString(f, tw.model->telemetry[w.ti].name);
-    if (w.block) {
+    if (wave) {
       f += ",\"t0\":";
-      AppendMs(f, w.block->t0_ns);
-      fmt::format_to(std::back_inserter(f), ",\"rate\":{},\"values\":[", w.block->rate_hz);
-      for (size_t k = 0; k < w.block->values.size(); ++k) {
-        if (k) f += ',';
-        AppendNumber(f, w.block->values[k]);
+      AppendMs(f, w.blocks.front()->t0_ns);
+      fmt::format_to(std::back_inserter(f), ",\"rate\":{},\"values\":[", w.blocks.front()->rate_hz);
+      bool first_value = true;
+      for (const auto& b : w.blocks) {
+        for (double v : b->values) {
+          if (!first_value) f += ',';
+          first_value = false;
+          AppendNumber(f, v);
+        }
       }
       f += "]}";
-      metrics_.blocks.Inc();
+      metrics_.blocks.Inc(w.blocks.size());
     } else {
       f += ",\"from\":";
       AppendMs(f, w.gap_from);

@@ -73,10 +73,10 @@ TEST(SlowSubscriber, DoesNotSlowIngestOrFastViewerAndIsDisconnected) {
             ++fast_gaps;
           }
         }
-        return fast_blocks == static_cast<size_t>(kBlocks);
+        return fast_values == static_cast<size_t>(kBlocks * kValues);
       },
       60s);
-  EXPECT_EQ(fast_blocks, static_cast<size_t>(kBlocks));
+  EXPECT_GE(fast_blocks, 1u);  // contiguous blocks may share one `wave` message
   EXPECT_EQ(fast_values, static_cast<size_t>(kBlocks * kValues));
   EXPECT_EQ(fast_gaps, 0u);
   // The slow viewer is cut off by the server (policy: bounded queue, then disconnect).
