@@ -40,6 +40,8 @@ std::optional<int64_t> ParseRfc3339Ns(std::string_view s) {
       !Digits(s, 17, 2, &se))
     return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  // int64 nanoseconds since 1970 span 1677-09-21 .. 2262-04-11; refuse what cannot be represented.
+  if (y < 1678 || y > 2261) return std::nullopt;
   size_t pos = 19;
   int64_t frac_ns = 0;
   if (pos < s.size() && s[pos] == '.') {

@@ -20,7 +20,8 @@ inline int64_t MonoNs() {
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
-// Parses RFC 3339 ("2026-11-23T10:00:00.123Z", "+01:00" offsets); nullopt when malformed.
+// Parses RFC 3339 ("2026-11-23T10:00:00.123Z", "+01:00" offsets); nullopt when malformed or
+// outside the years 1678..2261 that int64 nanoseconds can hold.
 std::optional<int64_t> ParseRfc3339Ns(std::string_view s);
 // Formats as RFC 3339 UTC with millisecond precision.
 std::string FormatRfc3339(int64_t ns);

@@ -12,6 +12,9 @@ TEST(Time, ParsesRfc3339) {
   EXPECT_FALSE(ParseRfc3339Ns("2026-11-23 nope").has_value());
   EXPECT_FALSE(ParseRfc3339Ns("2026-13-23T10:00:00Z").has_value());
   EXPECT_FALSE(ParseRfc3339Ns("2026-11-23T10:00:00").has_value());
+  EXPECT_FALSE(ParseRfc3339Ns("9999-01-01T00:00:00Z").has_value());  // beyond int64 ns
+  EXPECT_FALSE(ParseRfc3339Ns("0001-01-01T00:00:00Z").has_value());
+  EXPECT_TRUE(ParseRfc3339Ns("2261-12-31T23:59:59Z").has_value());
 }
 
 TEST(Time, FormatsRoundTrip) {
