@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_util.h"
 #include "ingest/json_batch.h"
 
 namespace {
@@ -18,22 +19,16 @@ using lj::ingest::ParsedBatch;
 volatile uint64_t g_sink;
 volatile double g_wave;
 
-uint64_t Touch(std::string_view s) {
-  uint64_t h = s.size();
-  for (char c : s) h = h * 131 + static_cast<unsigned char>(c);
-  return h;
-}
+using lj::fuzz::Check;
+using lj::fuzz::Inside;
+using lj::fuzz::Touch;
 
 bool Owned(std::string_view s, const ParsedBatch& b, std::string_view twin) {
   if (s.empty() || s.data() == twin.data()) return true;
   for (const std::string& o : b.owned) {
-    if (s.data() >= o.data() && s.data() + s.size() <= o.data() + o.size()) return true;
+    if (Inside(s, o)) return true;
   }
   return false;
-}
-
-void Check(bool ok) {
-  if (!ok) __builtin_trap();
 }
 
 }  // namespace

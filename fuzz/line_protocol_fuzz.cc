@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "fuzz_util.h"
 #include "ingest/line_protocol.h"
 
 namespace {
@@ -14,27 +15,17 @@ using lj::ingest::ParsedBatch;
 
 volatile uint64_t g_sink;
 
-uint64_t Touch(std::string_view s) {
-  uint64_t h = s.size();
-  for (char c : s) h = h * 131 + static_cast<unsigned char>(c);
-  return h;
-}
+using lj::fuzz::Check;
+using lj::fuzz::Inside;
+using lj::fuzz::Touch;
 
 // The view must lie in the body or in one of the batch's owned strings.
 bool Anchored(std::string_view s, std::string_view body, const ParsedBatch& b) {
-  if (s.empty()) return true;
-  auto inside = [&](std::string_view r) {
-    return s.data() >= r.data() && s.data() + s.size() <= r.data() + r.size();
-  };
-  if (inside(body)) return true;
+  if (s.empty() || Inside(s, body)) return true;
   for (const std::string& o : b.owned) {
-    if (inside(o)) return true;
+    if (Inside(s, o)) return true;
   }
   return false;
-}
-
-void Check(bool ok) {
-  if (!ok) __builtin_trap();
 }
 
 }  // namespace

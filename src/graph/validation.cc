@@ -46,21 +46,6 @@ Status ValidateId(std::string_view id, std::string_view what) {
   return Status::Ok();
 }
 
-std::string JsonPointerToken(std::string_view key) {
-  std::string out;
-  out.reserve(key.size());
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 Status ValidateProperties(const std::vector<model::Property>& declared,
                           const nlohmann::json& properties, ErrorCode code,
                           std::string_view context, std::string_view owner) {
@@ -70,7 +55,7 @@ Status ValidateProperties(const std::vector<model::Property>& declared,
                             std::string(properties.type_name()));
   }
   for (const auto& [key, value] : properties.items()) {
-    const std::string where = "/properties/" + JsonPointerToken(key);
+    const std::string where = "/properties/" + model::JsonPointerToken(key);
     if (!key.empty() && key[0] == '$') {
       return Status(code, prefix + where + ": keys starting with '$' are reserved");
     }

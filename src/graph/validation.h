@@ -18,9 +18,6 @@ inline constexpr size_t kMaxIdLength = 256;
 // 1..256 characters of [A-Za-z0-9._:-]; otherwise kInvalidArgument naming `what` ("twin id").
 Status ValidateId(std::string_view id, std::string_view what);
 
-// RFC 6901 escaping of one reference token ("a/b" -> "a~1b").
-std::string JsonPointerToken(std::string_view key);
-
 // Checks that `properties` is an object whose keys are all declared in `declared` (keys starting
 // with '$' are reserved) and whose values match the declared schemas. Errors carry `code` and
 // read "<context>: /properties/<key>: <reason>"; `owner` names the model element in messages.

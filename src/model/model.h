@@ -25,11 +25,32 @@ enum class SchemaKind { kPrimitive, kArray, kEnum, kMap, kObject };
 
 enum class Primitive {
   kNone,  // not a primitive schema
-  kBoolean, kByte, kBytes, kDate, kDateTime, kDecimal, kDouble, kDuration, kFloat, kInteger,
-  kLong, kShort, kString, kTime, kUnsignedByte, kUnsignedInteger, kUnsignedLong, kUnsignedShort,
+  kBoolean,
+  kByte,
+  kBytes,
+  kDate,
+  kDateTime,
+  kDecimal,
+  kDouble,
+  kDuration,
+  kFloat,
+  kInteger,
+  kLong,
+  kShort,
+  kString,
+  kTime,
+  kUnsignedByte,
+  kUnsignedInteger,
+  kUnsignedLong,
+  kUnsignedShort,
   kUuid,
   // Geospatial schemas (GeoJSON objects).
-  kPoint, kLineString, kPolygon, kMultiPoint, kMultiLineString, kMultiPolygon,
+  kPoint,
+  kLineString,
+  kPolygon,
+  kMultiPoint,
+  kMultiLineString,
+  kMultiPolygon,
 };
 
 std::string_view PrimitiveName(Primitive p);
@@ -51,29 +72,32 @@ struct Field {
 
 struct Schema {
   SchemaKind kind = SchemaKind::kPrimitive;
-  Primitive primitive = Primitive::kNone;  // kPrimitive
-  std::string id;                          // optional @id of a complex schema
-  SchemaPtr element;                       // kArray
+  Primitive primitive = Primitive::kNone;          // kPrimitive
+  std::string id;                                  // optional @id of a complex schema
+  SchemaPtr element;                               // kArray
   Primitive enum_value_schema = Primitive::kNone;  // kEnum: kInteger or kString
-  std::vector<EnumValue> enum_values;      // kEnum
-  SchemaPtr map_value;                     // kMap (keys are strings)
-  std::vector<Field> fields;               // kObject
+  std::vector<EnumValue> enum_values;              // kEnum
+  SchemaPtr map_value;                             // kMap (keys are strings)
+  std::vector<Field> fields;                       // kObject
 };
+
+// Escapes one JSON Pointer reference token (RFC 6901: "~" → "~0", "/" → "~1").
+std::string JsonPointerToken(std::string_view key);
 
 // Checks a JSON value against a schema; the message names the offending JSON pointer below
 // `where` (e.g. "/properties/dose: expected double, got string").
 Status ValidateJson(const Schema& schema, const nlohmann::json& value, std::string_view where);
 
 struct Telemetry {
-  std::string name;                 // flattened name ("hr", or "ecgLead.ii" for a component)
+  std::string name;  // flattened name ("hr", or "ecgLead.ii" for a component)
   SchemaPtr schema;
-  std::vector<std::string> types;   // co-types, e.g. {"Telemetry", "Frequency"}
-  std::string unit;                 // e.g. "beatPerMinute"; empty when unitless
+  std::vector<std::string> types;  // co-types, e.g. {"Telemetry", "Frequency"}
+  std::string unit;                // e.g. "beatPerMinute"; empty when unitless
   std::string display_name;
   std::string description;
-  bool waveform = false;            // co-type "Waveform" (Lingjing extension)
-  double sample_rate_hz = 0;        // nominal rate of a waveform, from "sampleRate"
-  nlohmann::json annotations;       // other extension properties (e.g. "bodyRegion"), verbatim
+  bool waveform = false;       // co-type "Waveform" (Lingjing extension)
+  double sample_rate_hz = 0;   // nominal rate of a waveform, from "sampleRate"
+  nlohmann::json annotations;  // other extension properties (e.g. "bodyRegion"), verbatim
 };
 
 struct Property {
@@ -101,17 +125,17 @@ struct Component {
 };
 
 struct Interface {
-  std::string id;                    // "dtmi:lingjing:ward:Bed;1"
+  std::string id;  // "dtmi:lingjing:ward:Bed;1"
   std::string display_name;
   std::string description;
-  std::string source_file;           // where it was loaded from
-  std::vector<std::string> extends;  // direct bases
-  std::vector<std::string> ancestors;  // all bases, transitively (not including self)
-  std::vector<Telemetry> telemetry;  // own + inherited + component telemetry, flattened
-  std::vector<Property> properties;  // own + inherited
+  std::string source_file;                  // where it was loaded from
+  std::vector<std::string> extends;         // direct bases
+  std::vector<std::string> ancestors;       // all bases, transitively (not including self)
+  std::vector<Telemetry> telemetry;         // own + inherited + component telemetry, flattened
+  std::vector<Property> properties;         // own + inherited
   std::vector<Relationship> relationships;  // own + inherited
   std::vector<Component> components;
-  nlohmann::json source;             // the interface's original JSON
+  nlohmann::json source;  // the interface's original JSON
 
   // Index of a telemetry by flattened name, or -1. O(1).
   int FindTelemetry(std::string_view name) const;

@@ -1,4 +1,5 @@
 #include "model/internal/syntax.h"
+#include "model/model.h"
 
 #include <fmt/format.h>
 
@@ -58,18 +59,7 @@ Status ModelError(ErrorCode code, std::string_view file, std::string_view pointe
 }
 
 std::string Child(std::string_view base, std::string_view key) {
-  std::string out(base);
-  out += '/';
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return std::string(base) + '/' + JsonPointerToken(key);
 }
 
 std::string Child(std::string_view base, size_t index) { return fmt::format("{}/{}", base, index); }
@@ -239,3 +229,22 @@ std::string Preview(const json& v) {
 }
 
 }  // namespace lj::model::internal
+
+namespace lj::model {
+
+std::string JsonPointerToken(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace lj::model
