@@ -17,6 +17,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kRateLimited: return "rate_limited";
     case ErrorCode::kUnauthorized: return "unauthorized";
     case ErrorCode::kForbidden: return "forbidden";
+    case ErrorCode::kUnprocessable: return "unprocessable";
     case ErrorCode::kUnknownTwin: return "unknown_twin";
     case ErrorCode::kUnknownTelemetry: return "unknown_telemetry";
     case ErrorCode::kWrongType: return "wrong_type";
@@ -53,6 +54,7 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kRateLimited: return 429;
     case ErrorCode::kUnauthorized: return 401;
     case ErrorCode::kForbidden: return 403;
+    case ErrorCode::kUnprocessable: return 422;
     case ErrorCode::kInternal:
     case ErrorCode::kIo:
     case ErrorCode::kStorage: return 500;

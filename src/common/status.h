@@ -26,6 +26,7 @@ enum class ErrorCode : uint16_t {
   kRateLimited = 1008,
   kUnauthorized = 1010,
   kForbidden = 1011,
+  kUnprocessable = 1012,  // well-formed but violates a profile or business rule (FHIR 422)
   // 2xxx: telemetry ingest, one per reject reason.
   kUnknownTwin = 2001,
   kUnknownTelemetry = 2002,
