@@ -30,7 +30,12 @@ struct SignalSpec {
   int32_t initial_value = 0;
   int32_t checksum = 0;
   int64_t byte_offset = 0;
-  std::string description;  // e.g. "MLII", "V5"
+  std::string description;    // e.g. "MLII", "V5"
+  int samples_per_frame = 1;  // "212x4": 4 samples of this signal per frame
+  int skew = 0;               // "212:4" (recorded, not applied)
+  int block_size = 0;
+  bool has_checksum = false;       // the checksum field was present in the header
+  bool has_initial_value = false;  // the initial value field was present in the header
 };
 
 struct Header {
@@ -46,6 +51,12 @@ struct Header {
 
 Result<Header> ParseHeader(std::string_view text, std::string_view file_name = "header");
 
+// WFDB checksum of one signal: the 16-bit two's complement sum of its samples.
+int32_t Checksum(const std::vector<int32_t>& samples);
+// Encodes interleaved signals (the inverse of DecodeSignals; all signals the same length).
+// Samples outside the format's range are an error (kInvalidArgument). For tests and export.
+Result<std::string> EncodeSignals(const std::vector<std::vector<int32_t>>& signals, int format);
+
 // Decodes a signal file's bytes: `num_signals` interleaved signals of one format. Returns
 // samples per signal (out[s][i]). A trailing partial frame is an error.
 Result<std::vector<std::vector<int32_t>>> DecodeSignals(std::string_view data, int format,
@@ -58,7 +69,7 @@ struct Annotation {
   int subtype = 0;
   int channel = 0;
   int num = 0;
-  std::string aux;     // e.g. rhythm "(AFIB"
+  std::string aux;  // e.g. rhythm "(AFIB"
 };
 
 // MIT-format annotation file (binary), e.g. 100.atr.
@@ -71,7 +82,10 @@ std::string_view AnnotationMnemonic(int code);
 bool IsBeat(int code);
 
 // A whole record loaded from disk: `path` is the record path without extension
-// ("../shared/data/mitdb/100"). Only the signal files the header names are read.
+// ("../shared/data/mitdb/100"). Only the signal files the header names are read. The first
+// sample and the checksum of each signal are verified against the header when it states them
+// and the record is read in full (kParseError on mismatch). A signal with samples_per_frame k
+// has k * num_samples samples. Multi-segment records are kUnsupported.
 struct Record {
   Header header;
   std::vector<std::vector<int32_t>> samples;  // [signal][i]
