@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "history/codec/bits.h"
+
 namespace lj::history::codec::internal {
 
 Status Corrupt(std::string_view codec, std::string_view why) {
@@ -23,6 +25,8 @@ class BufferingCompressor : public Compressor {
     }
   }
   void Finish(std::string* out) override {
+    if (codec_->PrefixesCount())
+      PutVarint(type_ == ColumnType::kInt64 ? i64_.size() : f64_.size(), out);
     codec_->Encode(type_ == ColumnType::kInt64 ? ColumnView::Ints(i64_) : ColumnView::Doubles(f64_),
                    out);
   }
@@ -42,7 +46,7 @@ std::optional<size_t> BufferedCodec::Analyze(ColumnView values) const {
   if (n <= kAnalyzePrefix) {
     std::string out;
     Encode(values, &out);
-    return out.size();
+    return out.size() + (PrefixesCount() ? 3 : 0);
   }
   ColumnView prefix = values;
   prefix.i64 = values.i64.first(std::min(values.i64.size(), kAnalyzePrefix));
@@ -63,6 +67,16 @@ Status BufferedCodec::Decode(std::string_view data, ColumnType type, size_t coun
   if (count > kMaxDecodeCount) {
     return Corrupt(name(), "declared count " + std::to_string(count) + " exceeds the cap of " +
                                std::to_string(kMaxDecodeCount));
+  }
+  if (PrefixesCount()) {
+    size_t pos = 0;
+    uint64_t stored = 0;
+    if (!GetVarint(data, &pos, &stored)) return Corrupt(name(), "bad value count");
+    if (stored != count) {
+      return Corrupt(
+          name(), "holds " + std::to_string(stored) + " values, expected " + std::to_string(count));
+    }
+    data.remove_prefix(pos);
   }
   if (type == ColumnType::kInt64) {
     if (out_i64 == nullptr) return Status(ErrorCode::kInvalidArgument, "no int64 output");

@@ -3,7 +3,8 @@
 // BufferedCodec: most codecs need the whole column (block widths, fitted predictors), so their
 // Compressor buffers what is appended and encodes it in Finish(). A subclass implements Encode()
 // and DecodeInts()/DecodeDoubles(); the base supplies Analyze() (encodes up to kAnalyzePrefix
-// values and scales) and the Decode() bookkeeping (type check, count cap, clearing `out`).
+// values and scales) and the Decode() bookkeeping (type check, count cap and prefix, clearing
+// `out`).
 #pragma once
 
 #include <memory>
@@ -33,6 +34,9 @@ class BufferedCodec : public Codec {
   virtual void Encode(ColumnView values, std::string* out) const = 0;
   // Whether this codec is worth considering for `values` at all (default: yes).
   virtual bool Suitable(ColumnView values) const { return true; }
+  // Whether the encoding starts with varint(count), checked against the caller's count before
+  // DecodeInts/DecodeDoubles see the rest (bit streams cannot tell padding from values).
+  virtual bool PrefixesCount() const { return true; }
 
  protected:
   // Called with count <= kMaxDecodeCount, `out` empty. Default: kStorage "type unsupported".

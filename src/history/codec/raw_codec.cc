@@ -21,6 +21,7 @@ class RawInt64Codec : public BufferedCodec {
   CodecId id() const override { return CodecId::kRawInt64; }
   std::string_view name() const override { return "raw_int64"; }
   bool Supports(ColumnType t) const override { return t == ColumnType::kInt64; }
+  bool PrefixesCount() const override { return false; }
   std::optional<size_t> Analyze(ColumnView v) const override {
     if (!Supports(v.type)) return std::nullopt;
     return v.size() * 8;
@@ -44,6 +45,7 @@ class RawDoubleCodec : public BufferedCodec {
   CodecId id() const override { return CodecId::kRawDouble; }
   std::string_view name() const override { return "raw_double"; }
   bool Supports(ColumnType t) const override { return t == ColumnType::kDouble; }
+  bool PrefixesCount() const override { return false; }
   std::optional<size_t> Analyze(ColumnView v) const override {
     if (!Supports(v.type)) return std::nullopt;
     return v.size() * 8;

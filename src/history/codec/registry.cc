@@ -8,6 +8,9 @@ const CodecRegistry& CodecRegistry::Default() {
     auto* r = new CodecRegistry();
     r->Register(internal::NewRawInt64Codec());
     r->Register(internal::NewRawDoubleCodec());
+    r->Register(internal::NewDeltaOfDeltaCodec());
+    r->Register(internal::NewDeltaBitpackCodec());
+    r->Register(internal::NewGorillaCodec());
     return r;
   }();
   return *registry;
