@@ -95,9 +95,14 @@ int main(int argc, char** argv) {
   app.add_option("--repeat", repeat, "Run each phase N times and keep the best verified run")
       ->capture_default_str()
       ->check(CLI::Range(1, 20));
+  int server_cpu = -1;
+  app.add_option("--server-cpu", server_cpu,
+                 "Pin each server (influxd, lingjing) to this one CPU with taskset")
+      ->check(CLI::Range(0, 1023));
   app.add_option("--out", out_file, "Write the results as JSON here")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   bo.precision = wo.precision;
+  if (server_cpu >= 0) bo.server_prefix = {"taskset", "-c", std::to_string(server_cpu)};
 
   for (auto [need, path] :
        {std::pair{!skip_influx, bo.influxd}, std::pair{!skip_http || !skip_mqtt, bo.lingjing},

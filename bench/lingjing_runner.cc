@@ -40,7 +40,7 @@ PhaseResult RunLingjingHttp(const Workload& w, const BenchOptions& o) {
   r.ran = true;
   r.samples = w.samples;
   std::string error;
-  auto server = LingjingServer::Start(o.lingjing, {}, &error);
+  auto server = LingjingServer::Start(o.lingjing, {}, &error, o.server_prefix);
   if (!server) {
     r.error = error;
     return r;

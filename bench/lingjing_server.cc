@@ -15,12 +15,14 @@ LingjingServer::~LingjingServer() {
 
 std::unique_ptr<LingjingServer> LingjingServer::Start(const std::string& binary,
                                                       const std::vector<std::string>& extra,
-                                                      std::string* error) {
+                                                      std::string* error,
+                                                      const std::vector<std::string>& prefix) {
   auto s = std::make_unique<LingjingServer>();
   s->dir = std::make_unique<TempDir>("lj-bench-lingjing");
   s->port = FreePort();
-  std::vector<std::string> argv = {
-      binary, "serve", "--port", std::to_string(s->port), "--data", s->dir->path() + "/data"};
+  std::vector<std::string> argv = prefix;
+  argv.insert(argv.end(), {binary, "serve", "--port", std::to_string(s->port), "--data",
+                           s->dir->path() + "/data"});
   argv.insert(argv.end(), extra.begin(), extra.end());
   s->process = Process::Start(argv, s->dir->path() + "/lingjing.log");
   if (!s->process) {

@@ -20,9 +20,11 @@ struct LingjingServer {
   ~LingjingServer();
 
   // Starts `binary serve --port P --data DIR extra...` and waits (bounded) for /healthz.
+  // `prefix` is prepended to the command line (e.g. taskset).
   static std::unique_ptr<LingjingServer> Start(const std::string& binary,
                                                const std::vector<std::string>& extra,
-                                               std::string* error);
+                                               std::string* error,
+                                               const std::vector<std::string>& prefix = {});
   std::string Metrics() const;
   // PUTs one BedsideMonitor twin per id over `concurrency` connections; returns how many
   // succeeded.

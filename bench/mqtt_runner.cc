@@ -57,7 +57,7 @@ PhaseResult RunLingjingMqtt(const Workload& w, const BenchOptions& o) {
   }
   std::string error;
   auto server = LingjingServer::Start(
-      o.lingjing, {"--mqtt", "127.0.0.1:" + std::to_string(broker_port)}, &error);
+      o.lingjing, {"--mqtt", "127.0.0.1:" + std::to_string(broker_port)}, &error, o.server_prefix);
   if (!server) {
     r.error = error;
     return r;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ward_workload.h"
 
@@ -20,6 +21,9 @@ struct BenchOptions {
   std::string mosquitto = "/usr/sbin/mosquitto";
   int verify_twins = 50;     // monitors whose latest vitals are checked over REST
   int drain_timeout_s = 60;  // wait for subscriber / MQTT ingest after sending
+  // Prepended to every server command line, e.g. {"taskset", "-c", "0"} to give each server
+  // exactly one core (--server-cpu).
+  std::vector<std::string> server_prefix;
 };
 
 struct PhaseResult {
