@@ -5,6 +5,7 @@
 //           MSB-first bit stream of BucketCode(zigzag(dod_i / g)) for i = 2..n-1, zero-padded.
 // Arithmetic wraps modulo 2^64, so every int64 column round-trips. A regular column costs 1 bit
 // per value; g absorbs timestamps that are really ms or µs stored as ns.
+#include <algorithm>
 #include <numeric>
 
 #include "history/codec/bits.h"
@@ -46,6 +47,7 @@ class DeltaOfDeltaCodec : public BufferedCodec {
     code.WriteHeader(out);
     BitWriter w(out);
     for (uint64_t d : dod) code.Put(w, d);
+    code.Finish(w);
     w.Finish();
   }
 
@@ -70,19 +72,20 @@ class DeltaOfDeltaCodec : public BufferedCodec {
     BucketCode code;
     if (!code.ReadHeader(data, &pos)) return Corrupt(name(), "bad bucket widths");
     BitReader r(data.substr(pos));
-    if (count - 2 > r.remaining_bits()) {
-      return Corrupt(name(),
-                     "declared count " + std::to_string(count) + " exceeds what the data can hold");
-    }
-    out->reserve(count);
+    // Zero runs make values cheaper than a bit, so only the global cap bounds `count`; the
+    // output grows as values actually decode.
+    out->reserve(std::min(count, 8 * r.remaining_bits() + 64));
     uint64_t prev = U((*out)[1]);
     uint64_t delta = U((*out)[1]) - U((*out)[0]);
+    bool bad_run = false;
     for (size_t i = 2; i < count; ++i) {
-      int64_t q = UnZigZag(code.Get(r));
+      int64_t q = UnZigZag(code.Get(r, count - i, &bad_run));
       delta += U(q) * g;
       prev += delta;
       out->push_back(static_cast<int64_t>(prev));
+      if (r.overrun() || bad_run) break;
     }
+    if (bad_run) return Corrupt(name(), "zero run longer than the column");
     if (r.overrun()) return Corrupt(name(), "truncated bit stream");
     if (!r.AtPaddedEnd()) return Corrupt(name(), "trailing bits after the values");
     return Status::Ok();

@@ -6,6 +6,7 @@
 //     (checked bit for bit, so -0.0, NaN and inf never take this path): varint zigzag(k0), a
 //     BucketCode header, then BucketCode(zigzag(k_i - k_{i-1})) as an MSB-first bit stream.
 //     Vital signs (HR 72, SpO2 97, temperature 36.8) cost a few bits per sample this way.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
@@ -148,6 +149,7 @@ class GorillaCodec : public BufferedCodec {
     code.WriteHeader(out);
     BitWriter w(out);
     for (uint64_t d : deltas) code.Put(w, d);
+    code.Finish(w);
     w.Finish();
   }
 
@@ -159,17 +161,16 @@ class GorillaCodec : public BufferedCodec {
     BucketCode code;
     if (!code.ReadHeader(data, &pos)) return Corrupt(name(), "bad bucket widths");
     BitReader r(data.substr(pos));
-    if (count - 1 > r.remaining_bits()) {
-      return Corrupt(name(),
-                     "declared count " + std::to_string(count) + " exceeds what the data can hold");
-    }
-    out->reserve(count);
+    out->reserve(std::min(count, 8 * r.remaining_bits() + 64));  // runs: < 1 bit per value
     uint64_t k = static_cast<uint64_t>(UnZigZag(u));
     out->push_back(static_cast<double>(static_cast<int64_t>(k)) / kPow10[scale]);
+    bool bad_run = false;
     for (size_t i = 1; i < count; ++i) {
-      k += static_cast<uint64_t>(UnZigZag(code.Get(r)));
+      k += static_cast<uint64_t>(UnZigZag(code.Get(r, count - i, &bad_run)));
       out->push_back(static_cast<double>(static_cast<int64_t>(k)) / kPow10[scale]);
+      if (r.overrun() || bad_run) break;
     }
+    if (bad_run) return Corrupt(name(), "zero run longer than the column");
     if (r.overrun()) return Corrupt(name(), "truncated bit stream");
     if (!r.AtPaddedEnd()) return Corrupt(name(), "trailing bits after the values");
     return Status::Ok();

@@ -11,6 +11,7 @@ const CodecRegistry& CodecRegistry::Default() {
     r->Register(internal::NewDeltaOfDeltaCodec());
     r->Register(internal::NewDeltaBitpackCodec());
     r->Register(internal::NewGorillaCodec());
+    r->Register(internal::NewLpcEntropyCodec());
     return r;
   }();
   return *registry;
