@@ -11,6 +11,10 @@
 #include "sim/simulator.h"
 #include "sim/ward_builder.h"
 
+namespace lj::app {
+void AddEcgCommand(CLI::App& app);  // cmd_ecg.cc
+}  // namespace lj::app
+
 namespace {
 
 using lj::app::Config;
@@ -147,6 +151,7 @@ int main(int argc, char** argv) {
   CLI::App* check = config->add_subcommand("check", "Check a config file");
   check->add_option("file", check_file, "TOML config file")->required()->check(CLI::ExistingFile);
 
+  lj::app::AddEcgCommand(app);  // defined in cmd_ecg.cc
   CLI11_PARSE(app, argc, argv);
 
   if (*serve) {
