@@ -58,12 +58,19 @@ struct RetentionRule {
 struct HistoryOptions {
   std::string dir;  // created if missing
   SyncPolicy sync = SyncPolicy::kBatch;
-  int sync_interval_ms = 100;              // kInterval only
-  size_t wal_flush_bytes = 64 << 20;       // seal open chunks into a segment past this WAL size
-  size_t chunk_max_values = 8192;          // seal a series' open chunk at this many values
+  int sync_interval_ms = 100;         // kInterval only
+  size_t wal_flush_bytes = 64 << 20;  // seal open chunks into a segment past this WAL size
+  size_t chunk_max_values = 8192;     // seal a series' open chunk at this many values
   int64_t chunk_max_span_ns = 3'600'000'000'000;  // ... or when it spans this long (1 h)
-  int64_t default_retention_s = 0;         // 0 = forever
-  int compaction_trigger_segments = 8;     // compact when this many small segments exist
+  int64_t default_retention_s = 0;                // 0 = forever
+  int compaction_trigger_segments = 8;            // compact when this many small segments exist
+  // Additions (doc/design/history.md):
+  size_t compaction_small_bytes = 256 << 20;  // segments below this size count as small
+  bool background_compaction = true;          // off: only Compact() compacts
+  // Test only: called at named steps of a flush or compaction ("segment_synced",
+  // "manifest_written", "manifest_installed", "wal_deleted", ...); a test may _exit() there to
+  // simulate a crash at that point.
+  std::function<void(const char* step)> test_hook;
 };
 
 // Accepted samples of one ingest call. Reused: Clear() keeps capacity.
@@ -92,9 +99,9 @@ struct SeriesData {
   ValueType type = ValueType::kDouble;
   bool waveform = false;
   std::vector<int64_t> t_ns;
-  std::vector<double> f64;        // kDouble
-  std::vector<int64_t> i64;       // kInt, kBool
-  std::vector<std::string> str;   // kString
+  std::vector<double> f64;       // kDouble
+  std::vector<int64_t> i64;      // kInt, kBool
+  std::vector<std::string> str;  // kString
   struct Run {
     int64_t t0_ns = 0;
     double rate_hz = 0;
@@ -116,11 +123,11 @@ struct Bucket {
 
 struct HistoryStats {
   uint64_t series = 0;
-  uint64_t samples_written = 0;   // since open
+  uint64_t samples_written = 0;  // since open
   uint64_t durable_lsn = 0;
-  uint64_t wal_bytes = 0;         // current WAL files
-  uint64_t segment_bytes = 0;     // sealed chunk files
-  uint64_t segment_samples = 0;   // samples in sealed chunks
+  uint64_t wal_bytes = 0;        // current WAL files
+  uint64_t segment_bytes = 0;    // sealed chunk files
+  uint64_t segment_samples = 0;  // samples in sealed chunks
   uint64_t segments = 0;
 };
 

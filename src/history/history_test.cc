@@ -1,0 +1,173 @@
+// Round trips for every value type and waveforms, the catalog, durability and the LOCK file.
+#include "history/history.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+#include "history/test_util.h"
+
+namespace lj::history {
+namespace {
+
+using testing::MustIntern;
+using testing::MustOpen;
+using testing::Options;
+using testing::TempDir;
+
+TEST(HistoryStore, RoundTripsEveryTypeBeforeAndAfterFlushAndReopen) {
+  TempDir dir;
+  auto opts = Options(dir.path());
+  std::vector<double> wave(500);
+  for (size_t i = 0; i < wave.size(); ++i) wave[i] = std::sin(i * 0.1);
+  SeriesId d, n, b, s, w;
+  {
+    auto store = MustOpen(opts);
+    d = MustIntern(*store, "bed-1", "hr");
+    n = MustIntern(*store, "bed-1", "count", ValueType::kInt);
+    b = MustIntern(*store, "bed-1", "alarm", ValueType::kBool);
+    s = MustIntern(*store, "bed-1", "rhythm", ValueType::kString);
+    w = MustIntern(*store, "bed-1", "ecg", ValueType::kDouble, true);
+    WriteBatch batch;
+    for (int i = 0; i < 100; ++i) {
+      batch.AddDouble(d, i * 1'000'000'000LL, 60 + i * 0.5);
+      batch.AddInt(n, i * 1'000'000'000LL, -i * 7);
+      batch.AddInt(b, i * 1'000'000'000LL, i % 2);
+      batch.AddString(s, i * 1'000'000'000LL, "s" + std::to_string(i));
+    }
+    batch.AddBlock(w, 0, 250, wave.data(), 250);
+    batch.AddBlock(w, 1'000'000'000, 250, wave.data() + 250, 250);
+    auto lsn = store->Write(batch);
+    ASSERT_TRUE(lsn.ok()) << lsn.status().ToString();
+    ASSERT_TRUE(store->WaitDurable(*lsn).ok());
+    EXPECT_TRUE(store->IsDurable(*lsn));
+    for (int phase = 0; phase < 2; ++phase) {
+      auto r = store->Read(d, 10'000'000'000, 20'000'000'000);
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->t_ns.size(), 10u);
+      EXPECT_EQ(r->t_ns[0], 10'000'000'000);
+      EXPECT_EQ(r->f64[9], 60 + 19 * 0.5);
+      if (phase == 0) ASSERT_TRUE(store->Flush().ok());
+    }
+  }
+  auto store = MustOpen(opts);
+  EXPECT_EQ(store->Find("bed-1", "hr"), d);
+  EXPECT_EQ(store->Find("bed-1", "nope"), std::nullopt);
+  EXPECT_EQ(store->ListSeries("bed-1").size(), 5u);
+  auto rn = store->Read(n, 0, INT64_MAX);
+  ASSERT_TRUE(rn.ok());
+  ASSERT_EQ(rn->i64.size(), 100u);
+  EXPECT_EQ(rn->i64[99], -693);
+  auto rb = store->Read(b, 0, INT64_MAX);
+  ASSERT_EQ(rb->i64.size(), 100u);
+  EXPECT_EQ(rb->i64[3], 1);
+  auto rs = store->Read(s, 0, INT64_MAX, 10);
+  ASSERT_EQ(rs->str.size(), 10u);
+  EXPECT_TRUE(rs->truncated);
+  EXPECT_EQ(rs->str[7], "s7");
+  auto rw = store->Read(w, 0, INT64_MAX);
+  ASSERT_TRUE(rw.ok());
+  EXPECT_TRUE(rw->waveform);
+  ASSERT_EQ(rw->f64.size(), 500u);
+  ASSERT_EQ(rw->runs.size(), 1u);  // two contiguous blocks form one run
+  EXPECT_EQ(rw->runs[0].count, 500u);
+  EXPECT_EQ(rw->f64, wave);
+  auto part = store->Read(w, 500'000'000, 1'500'000'000);  // samples 125..374
+  ASSERT_EQ(part->f64.size(), 250u);
+  EXPECT_EQ(part->runs[0].t0_ns, 500'000'000);
+  EXPECT_EQ(part->f64[0], wave[125]);
+  auto latest = store->Latest(d);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->t_ns[0], 99'000'000'000);
+  EXPECT_EQ(latest->f64[0], 60 + 99 * 0.5);
+  auto wl = store->Latest(w);
+  ASSERT_TRUE(wl.ok());
+  EXPECT_EQ(wl->runs[0].t0_ns, 1'996'000'000);
+  EXPECT_EQ(wl->f64[0], wave[499]);
+  EXPECT_EQ(store->Latest(MustIntern(*store, "bed-2", "hr")).status().code(), ErrorCode::kNotFound);
+}
+
+TEST(HistoryStore, InternConflictsAndBadBatches) {
+  TempDir dir;
+  auto store = MustOpen(Options(dir.path()));
+  SeriesId a = MustIntern(*store, "t", "x");
+  EXPECT_EQ(MustIntern(*store, "t", "x"), a);
+  EXPECT_EQ(store->Intern({"t", "x", ValueType::kInt, false}).status().code(),
+            ErrorCode::kConflict);
+  EXPECT_EQ(store->Intern({"t", "y", ValueType::kString, true}).status().code(),
+            ErrorCode::kInvalidArgument);
+  WriteBatch batch;
+  batch.AddInt(a, 1, 1);  // wrong kind for a double series
+  EXPECT_EQ(store->Write(batch).status().code(), ErrorCode::kInvalidArgument);
+  batch.Clear();
+  batch.AddDouble(99, 1, 1);
+  EXPECT_EQ(store->Write(batch).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store->Read(99, 0, 1).status().code(), ErrorCode::kNotFound);
+}
+
+TEST(HistoryStore, SecondOpenOfOneDirectoryIsUnavailable) {
+  TempDir dir;
+  auto store = MustOpen(Options(dir.path()));
+  auto second = HistoryStore::Open(Options(dir.path()));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(second.status().message().find("LOCK"), std::string::npos);
+  ASSERT_TRUE(store->Close().ok());
+  EXPECT_TRUE(HistoryStore::Open(Options(dir.path())).ok());
+}
+
+TEST(HistoryStore, WhenDurableFiresAfterSyncAndWritesFailAfterClose) {
+  TempDir dir;
+  auto store = MustOpen(Options(dir.path()));
+  SeriesId a = MustIntern(*store, "t", "x");
+  std::atomic<int> fired{0};
+  uint64_t last = 0;
+  for (int i = 0; i < 50; ++i) {
+    WriteBatch batch;
+    batch.AddDouble(a, i, i);
+    auto lsn = store->Write(batch);
+    ASSERT_TRUE(lsn.ok());
+    last = *lsn;
+    store->WhenDurable(*lsn, [&](Status st) {
+      EXPECT_TRUE(st.ok());
+      ++fired;
+    });
+  }
+  ASSERT_TRUE(store->WaitDurable(last).ok());
+  EXPECT_TRUE(store->IsDurable(last));
+  // callbacks run on the WAL thread right after durable_lsn advances
+  for (int i = 0; i < 10000 && fired.load() < 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(fired.load(), 50);
+  ASSERT_TRUE(store->Close().ok());
+  WriteBatch batch;
+  batch.AddDouble(a, 1, 1);
+  EXPECT_EQ(store->Write(batch).status().code(), ErrorCode::kUnavailable);
+}
+
+TEST(HistoryStore, OverlappingWaveformBlockIsRefusedEvenAfterRestart) {
+  TempDir dir;
+  std::vector<double> v(100, 1.0);
+  SeriesId w;
+  {
+    auto store = MustOpen(Options(dir.path()));
+    w = MustIntern(*store, "t", "ecg", ValueType::kInt, true);
+    WriteBatch batch;
+    batch.AddBlock(w, 1'000'000'000, 100, v.data(), 100);  // ends at 2 s
+    ASSERT_TRUE(store->Write(batch).ok());
+  }
+  auto store = MustOpen(Options(dir.path()));
+  WriteBatch batch;
+  batch.AddBlock(w, 1'500'000'000, 100, v.data(), 100);  // overlaps: dropped
+  batch.AddBlock(w, 2'000'000'000, 100, v.data(), 100);  // adjacent: kept
+  ASSERT_TRUE(store->Write(batch).ok());
+  auto r = store->Read(w, 0, INT64_MAX);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->i64.size(), 200u);
+}
+
+}  // namespace
+}  // namespace lj::history

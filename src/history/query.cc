@@ -1,0 +1,218 @@
+// Read, Downsample and Latest (store_impl.h). A query copies, under mu_, the series' segment
+// list and sealed-chunk pointers plus the in-range part of its open chunk, then works unlocked:
+// segments (age order, chunks in file order), then sealed chunks, then the open chunk.
+#include <algorithm>
+#include <cmath>
+
+#include "history/chunk.h"
+#include "history/merge.h"
+#include "history/store_impl.h"
+
+namespace lj::history {
+namespace {
+
+bool Overlaps(const ChunkMeta& m, int64_t from, int64_t to) {
+  return m.max_t >= from && m.min_t < to;
+}
+
+struct Bucketer {
+  int64_t from, to;
+  uint64_t width;
+  std::vector<Bucket>* out;
+
+  size_t Index(int64_t t) const {
+    return static_cast<size_t>((static_cast<uint64_t>(t) - static_cast<uint64_t>(from)) / width);
+  }
+  void Add(int64_t t, double v) {
+    if (t < from || t >= to) return;
+    Bucket& b = (*out)[Index(t)];
+    if (b.count == 0) {
+      b.min = b.max = v;
+    } else {
+      b.min = std::min(b.min, v);
+      b.max = std::max(b.max, v);
+    }
+    b.sum += v;
+    if (b.count == 0 || t >= b.last_t_ns) {
+      b.last = v;
+      b.last_t_ns = t;
+    }
+    ++b.count;
+  }
+  // Whole-chunk statistics, when the chunk lies inside one bucket of the range.
+  bool AddMeta(const ChunkMeta& m) {
+    if (m.min_t < from || m.max_t >= to || Index(m.min_t) != Index(m.max_t)) return false;
+    Bucket& b = (*out)[Index(m.min_t)];
+    if (b.count == 0) {
+      b.min = m.min;
+      b.max = m.max;
+    } else {
+      b.min = std::min(b.min, m.min);
+      b.max = std::max(b.max, m.max);
+    }
+    b.sum += m.sum;
+    if (b.count == 0 || m.max_t >= b.last_t_ns) {
+      b.last = m.last;
+      b.last_t_ns = m.max_t;
+    }
+    b.count += m.count;
+    return true;
+  }
+  void AddData(const SeriesData& d) {
+    auto value = [&](size_t i) {
+      return d.type == ValueType::kDouble ? d.f64[i] : static_cast<double>(d.i64[i]);
+    };
+    if (!d.waveform) {
+      auto lo = std::lower_bound(d.t_ns.begin(), d.t_ns.end(), from) - d.t_ns.begin();
+      for (size_t i = lo; i < d.t_ns.size() && d.t_ns[i] < to; ++i) Add(d.t_ns[i], value(i));
+      return;
+    }
+    for (const auto& r : d.runs) {
+      if (RunTime(r, r.count) <= from) continue;
+      for (size_t i = 0; i < r.count; ++i) {
+        int64_t t = RunTime(r, i);
+        if (t >= to) break;
+        Add(t, value(r.offset + i));
+      }
+    }
+  }
+};
+
+}  // namespace
+
+Result<Store::Snapshot> Store::Take(SeriesId id, int64_t from_ns, int64_t to_ns) const {
+  std::lock_guard lk(mu_);
+  const SeriesState* s = StateOf(id);
+  if (!s) return Status(ErrorCode::kNotFound, "no series " + std::to_string(id));
+  Snapshot snap;
+  snap.type = s->info.type;
+  snap.waveform = s->info.waveform;
+  snap.segments = segments_;
+  for (const auto& c : s->sealed) {
+    if (ValueCount(*c) && LastTime(*c) >= from_ns && FirstTime(*c) < to_ns)
+      snap.sealed.push_back(c);
+  }
+  if (ValueCount(s->open) && s->open_max_t >= from_ns && s->open_min_t < to_ns) {
+    snap.open = SortedOpenCopy(*s);
+    Slice(&snap.open, from_ns, to_ns);
+  } else {
+    snap.open.type = snap.type;
+    snap.open.waveform = snap.waveform;
+  }
+  return snap;
+}
+
+Result<SeriesData> Store::Read(SeriesId id, int64_t from_ns, int64_t to_ns, size_t limit) const {
+  auto snap = Take(id, from_ns, to_ns);
+  if (!snap.ok()) return snap.status();
+  std::vector<SeriesData> parts;
+  for (const auto& seg : snap->segments) {
+    for (const auto& m : seg->ChunksOf(id)) {
+      if (!Overlaps(m, from_ns, to_ns)) continue;
+      SeriesData d;
+      LJ_RETURN_IF_ERROR(seg->ReadChunk(m, &d));
+      Slice(&d, from_ns, to_ns);
+      parts.push_back(std::move(d));
+    }
+  }
+  for (const auto& c : snap->sealed) {
+    SeriesData d = *c;
+    Slice(&d, from_ns, to_ns);
+    parts.push_back(std::move(d));
+  }
+  parts.push_back(std::move(snap->open));
+  SeriesData out = MergeSorted(std::move(parts), snap->type, snap->waveform);
+  Truncate(&out, limit);
+  return out;
+}
+
+Result<std::vector<Bucket>> Store::Downsample(SeriesId id, int64_t from_ns, int64_t to_ns,
+                                              size_t buckets) const {
+  if (buckets == 0 || buckets > 1'000'000 || from_ns >= to_ns) {
+    return Status(ErrorCode::kInvalidArgument, "downsample: need from < to and 1..1000000 buckets");
+  }
+  auto snap = Take(id, from_ns, to_ns);
+  if (!snap.ok()) return snap.status();
+  if (snap->type == ValueType::kString) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "downsample: series " + std::to_string(id) + " holds strings");
+  }
+  uint64_t span = static_cast<uint64_t>(to_ns) - static_cast<uint64_t>(from_ns);
+  uint64_t width = span / buckets + (span % buckets != 0);
+  std::vector<Bucket> out(buckets);
+  for (size_t i = 0; i < buckets; ++i) {
+    out[i].start_ns = static_cast<int64_t>(static_cast<uint64_t>(from_ns) + i * width);
+  }
+  Bucketer b{from_ns, to_ns, width, &out};
+  SeriesData d;
+  for (const auto& seg : snap->segments) {
+    for (const auto& m : seg->ChunksOf(id)) {
+      if (!Overlaps(m, from_ns, to_ns) || b.AddMeta(m)) continue;
+      LJ_RETURN_IF_ERROR(seg->ReadChunk(m, &d));
+      b.AddData(d);
+    }
+  }
+  for (const auto& c : snap->sealed) b.AddData(*c);
+  b.AddData(snap->open);
+  return out;
+}
+
+Result<SeriesData> Store::Latest(SeriesId id) const {
+  auto snap = Take(id, INT64_MIN, INT64_MAX);
+  if (!snap.ok()) return snap.status();
+  // the source holding the newest time; ties go to the later (newer) source
+  const Segment* best_seg = nullptr;
+  const ChunkMeta* best_meta = nullptr;
+  const SeriesData* best_data = nullptr;
+  int64_t best_t = INT64_MIN;
+  bool found = false;
+  auto consider = [&](int64_t t) {
+    if (found && t < best_t) return false;
+    found = true;
+    best_t = t;
+    return true;
+  };
+  for (const auto& seg : snap->segments) {
+    for (const auto& m : seg->ChunksOf(id)) {
+      if (consider(m.max_t)) best_seg = seg.get(), best_meta = &m, best_data = nullptr;
+    }
+  }
+  for (const auto& c : snap->sealed) {
+    if (consider(LastTime(*c))) best_data = c.get(), best_seg = nullptr;
+  }
+  if (ValueCount(snap->open) && consider(LastTime(snap->open))) {
+    best_data = &snap->open, best_seg = nullptr;
+  }
+  if (!found) return Status(ErrorCode::kNotFound, "series " + std::to_string(id) + " is empty");
+  SeriesData chunk;
+  if (best_seg) {
+    LJ_RETURN_IF_ERROR(best_seg->ReadChunk(*best_meta, &chunk));
+    best_data = &chunk;
+  }
+  const SeriesData& c = *best_data;
+  SeriesData out;
+  out.type = c.type;
+  out.waveform = c.waveform;
+  size_t last = ValueCount(c) - 1;
+  if (c.waveform) {
+    out.runs.push_back({LastTime(c), c.runs.back().rate_hz, 0, 1});
+  } else {
+    out.t_ns.push_back(c.t_ns[last]);
+  }
+  switch (c.type) {
+    case ValueType::kDouble:
+      out.f64.push_back(c.f64[last]);
+      break;
+    case ValueType::kString:
+      out.str.push_back(c.str[last]);
+      break;
+    default:
+      out.i64.push_back(c.i64[last]);
+      break;
+  }
+  return out;
+}
+
+size_t SeriesData::size() const { return ValueCount(*this); }
+
+}  // namespace lj::history
