@@ -1,0 +1,132 @@
+// E2E harness: starts a real `lingjing demo` on a free loopback port with a fresh data directory,
+// and Debian's chromium (headless, software GL, kept off the network) through playwright-core.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repo = resolve(here, '../..');
+export const artifacts = resolve(repo, 'test-artifacts/web');
+
+/** LJ_BINARY, else the ASan build of scripts/test, else the release/web builds. */
+export function findBinary(): string {
+  const candidates = [
+    process.env.LJ_BINARY,
+    join(repo, 'build/test/src/app/lingjing'),
+    join(repo, 'build/web/src/app/lingjing'),
+    join(repo, 'build/release/src/app/lingjing'),
+  ].filter((p): p is string => !!p);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`no lingjing binary; tried ${candidates.join(', ')} (set LJ_BINARY)`);
+  return found;
+}
+
+export function findChromium(): string | null {
+  const p = process.env.LJ_CHROMIUM ?? '/usr/bin/chromium';
+  return existsSync(p) ? p : null;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+}
+
+export class Engine {
+  proc: ChildProcess | null = null;
+  log = '';
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'lj-web-e2e-'));
+  constructor(
+    readonly binary: string,
+    readonly port: number,
+    readonly beds: number,
+  ) {}
+
+  get base(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.proc = spawn(
+      this.binary,
+      ['demo', '--port', String(this.port), '--address', '127.0.0.1', '--data', this.dataDir, '--beds', String(this.beds), '--log-level', 'warn'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=0' } },
+    );
+    const append = (d: Buffer) => {
+      this.log = (this.log + d.toString()).slice(-20_000);
+    };
+    this.proc.stdout!.on('data', append);
+    this.proc.stderr!.on('data', append);
+    await waitFor('lingjing /healthz', async () => {
+      if (this.proc?.exitCode !== null) throw new Error(`lingjing exited: ${this.log}`);
+      const r = await fetch(`${this.base}/healthz`);
+      return r.ok;
+    }, 180_000);
+  }
+
+  async stop(): Promise<void> {
+    const p = this.proc;
+    this.proc = null;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  cleanup(): void {
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function launchBrowser(executablePath: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox', // containers without user namespaces
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-default-apps',
+      '--disable-sync',
+      '--no-first-run',
+      '--metrics-recording-only',
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--ignore-gpu-blocklist',
+    ],
+  });
+}
+
+export function saveArtifact(name: string, data: Buffer | string): string {
+  mkdirSync(artifacts, { recursive: true });
+  const p = join(artifacts, name);
+  writeFileSync(p, data);
+  return p;
+}

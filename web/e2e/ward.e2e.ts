@@ -1,0 +1,159 @@
+// End to end against a real `lingjing demo`: the ward's beds appear in the 3D scene, live values
+// change, clicking a bed opens the panel whose ECG strip moves, the overview lists every bed, and
+// the client reconnects and resubscribes after a server restart without a reload.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { Engine, findBinary, findChromium, freePort, launchBrowser, saveArtifact, waitFor } from './harness';
+
+const BEDS = Number(process.env.LJ_E2E_BEDS ?? 12);
+const chromiumPath = findChromium();
+
+interface Lj {
+  connection: string;
+  reconnects: number;
+  bedIds: string[];
+  selected: string | null;
+  fps: number;
+  latencyMs: number | null;
+  value(bed: string, name: string): unknown;
+  screenPosition(bed: string): { x: number; y: number } | null;
+}
+declare global {
+  interface Window {
+    __lj: Lj;
+  }
+}
+
+describe.skipIf(!chromiumPath)('web client against lingjing demo', () => {
+  let engine: Engine;
+  let browser: Browser;
+  let page: Page;
+  let bedIds: string[] = [];
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    engine = new Engine(findBinary(), await freePort(), BEDS);
+    await engine.start();
+    const r = await fetch(`${engine.base}/api/v1/twins?model=${encodeURIComponent('dtmi:lingjing:ward:Bed;1')}`);
+    const j = (await r.json()) as { value?: Array<Record<string, unknown>> } | Array<Record<string, unknown>>;
+    const list = Array.isArray(j) ? j : (j.value ?? []);
+    bedIds = list.map((t) => String(t.$dtId ?? t.id)).sort();
+    browser = await launchBrowser(chromiumPath!);
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await page.goto(`${engine.base}/`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await engine?.stop();
+    engine?.cleanup();
+  });
+
+  it('serves the built client with hashed, immutable assets', async () => {
+    const index = await fetch(`${engine.base}/`);
+    expect(index.headers.get('content-type')).toContain('text/html');
+    const html = await index.text();
+    const js = html.match(/\/assets\/[^"]+\.js/)?.[0];
+    expect(js, 'index.html references a hashed script').toBeTruthy();
+    const asset = await fetch(`${engine.base}${js}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toContain('javascript');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${engine.base}/assets/nope.js`)).status).toBe(404);
+    expect((await fetch(`${engine.base}/classic`)).status).toBe(200);
+  });
+
+  it('shows every bed of the twin graph in the 3D ward', async () => {
+    expect(bedIds.length).toBe(BEDS);
+    await waitFor('beds in the scene', () => page.evaluate((n) => window.__lj?.bedIds.length === n, BEDS), 90_000);
+    const shown = await page.evaluate(() => [...window.__lj.bedIds].sort());
+    expect(shown).toEqual(bedIds);
+    await waitFor('connection live', () => page.evaluate(() => window.__lj.connection === 'live'));
+    // Let avatars and labels get their first values before the picture.
+    await waitFor('vitals on a bed', () => page.evaluate((b) => typeof window.__lj.value(b, 'hr') === 'number', bedIds[0]), 60_000);
+    await page.waitForTimeout(1500);
+    saveArtifact('ward-view.png', await page.screenshot());
+  });
+
+  it('updates live values', async () => {
+    const bed = bedIds[0];
+    const t0 = (await page.evaluate((b) => window.__lj.value(b, 'newestT'), bed)) as number;
+    await waitFor('a newer sample', async () => ((await page.evaluate((b) => window.__lj.value(b, 'newestT'), bed)) as number) > t0, 60_000);
+    const hud = await page.textContent('#s-beds');
+    expect(hud).toMatch(new RegExp(`/${BEDS}$`));
+  });
+
+  it('opens the patient panel on click and the ECG strip moves at paper speed', async () => {
+    const bed = bedIds[1];
+    const pos = await page.evaluate((b) => window.__lj.screenPosition(b), bed);
+    expect(pos).not.toBeNull();
+    await page.mouse.click(pos!.x, pos!.y);
+    await waitFor('panel open', () => page.evaluate(() => window.__lj.selected), 20_000);
+    const selected = await page.evaluate(() => window.__lj.selected);
+    expect(bedIds).toContain(selected);
+    await expect.poll(() => page.isVisible('#panel'), { timeout: 10_000 }).toBe(true);
+    await waitFor('HR in the panel', async () => /\d/.test((await page.textContent('[data-num="hr"] b')) ?? ''), 30_000);
+    const grab = () =>
+      page.evaluate(() => {
+        const c = document.getElementById('ecg') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let trace = 0;
+        const lum: number[] = [];
+        for (let i = 0; i < d.length; i += 4) {
+          if (d[i + 1] > 200 && d[i] < 160) trace++; // the green trace
+          lum.push(d[i + 1]);
+        }
+        return { trace, lum };
+      });
+    await waitFor('an ECG trace', async () => (await grab()).trace > 200, 60_000);
+    const a = await grab();
+    await page.waitForTimeout(600);
+    const b = await grab();
+    let changed = 0;
+    for (let i = 0; i < a.lum.length; i++) if (Math.abs(a.lum[i] - b.lum[i]) > 40) changed++;
+    expect(changed, 'pixels that changed between two frames 600 ms apart').toBeGreaterThan(200);
+    await page.waitForTimeout(1200); // camera flight
+    saveArtifact('patient-panel.png', await page.screenshot());
+  });
+
+  it('lists every bed in the overview, sorted by priority and NEWS2', async () => {
+    await page.click('#view-overview');
+    await waitFor('tiles', () => page.evaluate((n) => document.querySelectorAll('#overview .tile').length === n, BEDS));
+    const tiles = await page.$$eval('#overview .tile', (ts) =>
+      ts.map((t) => ({ bed: (t as HTMLElement).dataset.bed!, p: Number((t as HTMLElement).dataset.priority), n: (t as HTMLElement).dataset.news2 })),
+    );
+    expect(tiles.map((t) => t.bed).sort()).toEqual(bedIds);
+    for (let i = 1; i < tiles.length; i++) {
+      const [x, y] = [tiles[i - 1], tiles[i]];
+      expect(x.p >= y.p).toBe(true);
+      if (x.p === y.p && x.n && y.n) expect(Number(x.n) >= Number(y.n)).toBe(true);
+    }
+    await page.keyboard.press('Escape');
+    saveArtifact('overview.png', await page.screenshot());
+    const wall = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await wall.goto(`${engine.base}/#overview`);
+    await waitFor('wall-screen overview', () => wall.evaluate((n) => document.querySelectorAll('#overview .tile').length === n, BEDS), 60_000);
+    expect(await wall.isVisible('#ward-view')).toBe(false);
+    await wall.close();
+  });
+
+  it('reconnects and resubscribes after a server restart without reloading', async () => {
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await engine.stop();
+    await waitFor('offline', () => page.evaluate(() => window.__lj.connection === 'down'), 30_000);
+    await engine.start();
+    await waitFor('live again', () => page.evaluate(() => window.__lj.connection === 'live' && window.__lj.reconnects >= 1), 120_000);
+    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+    const bed = bedIds[0];
+    const t0 = (await page.evaluate((b) => window.__lj.value(b, 'newestT'), bed)) as number;
+    await waitFor('fresh values after the restart', async () => ((await page.evaluate((b) => window.__lj.value(b, 'newestT'), bed)) as number) > t0, 60_000);
+  });
+
+  it('logged no errors in the page', () => {
+    expect(consoleErrors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/.test(e))).toEqual([]);
+  });
+});

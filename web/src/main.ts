@@ -1,0 +1,202 @@
+// Entry point: wires the live connection, the twin store, the 3D ward, the overview and the panel.
+// URL options: ?root=<twin id> (subtree root, default "hospital"), ?ws=<url>, ?api=<base>;
+// #overview opens the central-station overview (for a wall screen), #bed=<id> a patient panel.
+import './styles.css';
+import { LiveClient, type ConnectionState } from './net/live-client';
+import { TwinStore } from './model/twin-store';
+import { layoutWard } from './model/layout';
+import { bedView, type BedView } from './model/bed-view';
+import { WaveStore } from './ecg/wave-store';
+import { PlaybackClock } from './ecg/strip-math';
+import { WardScene } from './scene/ward-scene';
+import { XrSupport } from './scene/xr';
+import { Overview } from './ui/overview';
+import { PatientPanel } from './ui/panel';
+import { FrameStats } from './ui/stats';
+import { Priority } from './viz/mapping';
+import type { ServerMessage } from './types';
+
+const $ = (id: string) => document.getElementById(id)!;
+const qs = new URLSearchParams(location.search);
+const ROOT = qs.get('root') ?? 'hospital';
+const API = qs.get('api') ?? '';
+const WS_URL = qs.get('ws') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+const WARD_SUB = 'ward';
+const WAVE_SUB = 'wave';
+
+const store = new TwinStore(API);
+const waves = new WaveStore(15_000);
+const clock = new PlaybackClock(400);
+const stats = new FrameStats();
+const ward = new WardScene($('scene') as HTMLCanvasElement);
+let views = new Map<string, BedView>();
+let viewsDirty = true;
+let lastViews = 0;
+let view: 'ward' | 'overview' = 'ward';
+let connection: ConnectionState = 'connecting';
+let waveMonitor: string | null = null;
+
+const panel = new PatientPanel($('panel'), waves, API, () => select(null));
+const overview = new Overview($('overview'), (id) => select(id));
+const xr = new XrSupport(ward, $('vr-slot'), (id) => select(id, false));
+
+function subscriptions(): object[] {
+  const subs: object[] = [
+    {
+      op: 'subscribe', id: WARD_SUB, rate_hz: 10, waveforms: false,
+      target: { subtree: ROOT, relationships: ['contains', 'occupiedBy', 'hasDevice'], depth: 8 },
+    },
+  ];
+  if (waveMonitor) subs.push({ op: 'subscribe', id: WAVE_SUB, rate_hz: 25, waveforms: true, target: { twin: waveMonitor } });
+  return subs;
+}
+
+function onMessage(m: ServerMessage): void {
+  if (m.op === 'wave') {
+    const b = waves.addWave(m);
+    if (b && m.telemetry === 'ecg') clock.onBlock(b.end, performance.timeOrigin + performance.now());
+    return;
+  }
+  if (m.op === 'gap') return waves.addGap(m);
+  if (m.op === 'error') {
+    console.warn('lingjing:', m);
+    return;
+  }
+  if ('sub' in m && m.sub !== WARD_SUB) return; // the wave subscription's scalars duplicate ours
+  store.apply(m);
+}
+
+const client = new LiveClient({
+  url: WS_URL,
+  subscriptions,
+  onMessage,
+  onState: (s, detail) => {
+    connection = s;
+    const c = $('conn');
+    c.className = s;
+    c.textContent = detail;
+  },
+});
+
+store.on((kind) => {
+  viewsDirty = true;
+  if (kind === 'structure') {
+    ward.setLayout(layoutWard(store.structure));
+    const w = store.structure.wards[0];
+    $('ward-name').textContent = w ? w.name : ROOT;
+    if (panel.bedId && !store.structure.beds.some((b) => b.id === panel.bedId)) select(null);
+    overview.update(computeViews(), performance.now(), true);
+  }
+});
+
+function computeViews(): BedView[] {
+  views = new Map(store.structure.beds.map((b) => [b.id, bedView(b, store.twins)]));
+  viewsDirty = false;
+  return [...views.values()];
+}
+
+function setWaveMonitor(monitor: string | null): void {
+  if (monitor === waveMonitor) return;
+  if (waveMonitor) client.send({ op: 'unsubscribe', id: WAVE_SUB });
+  waveMonitor = monitor;
+  waves.clear();
+  if (monitor) client.send(subscriptions()[1]);
+}
+
+function select(bedId: string | null, fly = true): void {
+  if (!bedId) {
+    panel.close();
+    setWaveMonitor(null);
+    if (location.hash.startsWith('#bed=')) history.replaceState(null, '', view === 'overview' ? '#overview' : '#');
+    return;
+  }
+  const bed = store.structure.beds.find((b) => b.id === bedId);
+  panel.open(bedId);
+  setWaveMonitor(bed?.monitorId ?? null);
+  if (fly && view === 'ward') ward.flyToBed(bedId);
+}
+
+function setView(v: 'ward' | 'overview'): void {
+  view = v;
+  $('ward-view').hidden = v !== 'ward';
+  $('overview').hidden = v !== 'overview';
+  for (const b of document.querySelectorAll<HTMLButtonElement>('.views button')) {
+    b.setAttribute('aria-pressed', String(b.dataset.view === v));
+  }
+  if (v === 'ward') ward.resize();
+  else overview.update(computeViews(), performance.now(), true);
+}
+
+function fromHash(): void {
+  const h = location.hash;
+  if (h.startsWith('#bed=')) select(decodeURIComponent(h.slice(5)));
+  setView(h === '#overview' ? 'overview' : 'ward');
+}
+
+for (const b of document.querySelectorAll<HTMLButtonElement>('.views button')) {
+  b.onclick = () => {
+    history.replaceState(null, '', b.dataset.view === 'overview' ? '#overview' : '#ward');
+    setView(b.dataset.view as 'ward' | 'overview');
+  };
+}
+window.addEventListener('hashchange', fromHash);
+window.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') select(null);
+  if ((e.key === 'h' || e.key === 'H') && !(e.target as HTMLElement).closest('input,select')) ward.home();
+});
+$('scene').addEventListener('pointerup', (e) => {
+  if (!ward.nav.wasClick()) return;
+  const id = ward.pick(e.clientX, e.clientY);
+  if (id) select(id);
+});
+
+let last = performance.now();
+let lastHud = 0;
+function frame(): void {
+  const now = performance.now();
+  const dt = Math.min(0.1, (now - last) / 1000);
+  last = now;
+  const wall = performance.timeOrigin + now;
+  if (viewsDirty && now - lastViews >= 100) {
+    lastViews = now;
+    computeViews();
+  }
+  if (view === 'ward') ward.render(views, dt, wall);
+  else overview.update([...views.values()], now);
+  xr.update(views, now);
+  if (panel.bedId) {
+    const v = views.get(panel.bedId);
+    if (v) panel.update(v, clock.playTime(wall), now);
+  }
+  stats.frame(wall, store.pendingTimes);
+  store.pendingTimes = [];
+  if (now - lastHud > 500) {
+    lastHud = now;
+    const all = [...views.values()];
+    const liveBeds = all.filter((v) => v.newestT && wall - v.newestT < 10_000).length;
+    $('s-beds').textContent = all.length ? `${liveBeds}/${all.length}` : '–';
+    $('s-alarms').textContent = String(all.filter((v) => v.priority >= Priority.Medium).length);
+    $('s-fps').textContent = stats.fps ? stats.fps.toFixed(stats.fps < 10 ? 1 : 0) : '–';
+    $('s-lat').textContent = stats.latencyMs === null ? '–' : `${Math.round(stats.latencyMs)} ms`;
+  }
+  if (!ward.renderer.xr.isPresenting) requestAnimationFrame(frame);
+}
+
+// Read-only hooks for the end-to-end tests and for measuring (fps, latency) from a console.
+(window as unknown as { __lj: object }).__lj = {
+  get connection() { return connection; },
+  get reconnects() { return client.reconnects; },
+  get fps() { return stats.fps; },
+  get latencyMs() { return stats.latencyMs; },
+  get bedIds() { return [...(ward.layout?.beds.keys() ?? [])]; },
+  get selected() { return panel.bedId; },
+  get detailedAvatars() { return ward.detailedAvatars; },
+  value: (bedId: string, name: keyof BedView) => views.get(bedId)?.[name],
+  screenPosition: (bedId: string) => ward.screenPosition(bedId),
+  select: (bedId: string) => select(bedId),
+  home: () => ward.home(),
+};
+
+fromHash();
+client.start();
+requestAnimationFrame(frame);

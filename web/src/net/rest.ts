@@ -1,0 +1,93 @@
+// REST calls beyond the live WebSocket: alarms (doc/protocols/alarms.md) and history
+// (doc/protocols/history-api.md). Each returns null when the engine has no such route yet (404),
+// so the panel can say "not available" instead of failing.
+
+export interface AlarmItem {
+  id: string;
+  priority: unknown;
+  text: string;
+  state: string; // active | acknowledged | latched | cleared
+  since?: number;
+}
+
+export interface TrendPoint {
+  t: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+async function getJson(url: string): Promise<unknown | null> {
+  const r = await fetch(url, { headers: { Accept: 'application/json' } });
+  if (r.status === 404 || r.status === 405) return null;
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.json();
+}
+
+function str(v: unknown, d = ''): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : d;
+}
+
+function time(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
+
+/** Alarms of one patient, or null when the alarm API is absent. */
+export async function fetchAlarms(base: string, patientId: string): Promise<AlarmItem[] | null> {
+  const j = (await getJson(`${base}/api/v1/alarms?twin=${encodeURIComponent(patientId)}`)) as
+    | { value?: unknown[]; alarms?: unknown[] }
+    | unknown[]
+    | null;
+  if (j === null) return null;
+  const list = Array.isArray(j) ? j : (j.value ?? j.alarms ?? []);
+  return list.map((x) => {
+    const a = x as Record<string, unknown>;
+    return {
+      id: str(a.id ?? a.alarmId),
+      priority: a.priority ?? a.level,
+      text: str(a.text ?? a.message),
+      state: str(a.state, 'active'),
+      since: time(a.since ?? a.raisedAt ?? a.t),
+    };
+  });
+}
+
+export async function acknowledgeAlarm(base: string, alarmId: string): Promise<boolean> {
+  const r = await fetch(`${base}/api/v1/alarms/${encodeURIComponent(alarmId)}/acknowledge`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ by: 'web-client' }),
+  });
+  return r.ok;
+}
+
+/** Aggregated trend of one telemetry over the last `rangeMs`, or null without a history API. */
+export async function fetchTrend(
+  base: string,
+  twinId: string,
+  telemetry: string,
+  rangeMs: number,
+  buckets = 120,
+): Promise<TrendPoint[] | null> {
+  const to = Date.now();
+  const from = to - rangeMs;
+  const step = Math.max(1000, Math.round(rangeMs / buckets));
+  const url =
+    `${base}/api/v1/history/${encodeURIComponent(twinId)}/${encodeURIComponent(telemetry)}` +
+    `?from=${from}&to=${to}&step_ms=${step}&agg=mean,min,max`;
+  const j = (await getJson(url)) as { points?: unknown[]; value?: unknown[] } | null;
+  if (j === null) return null;
+  const pts = j.points ?? j.value ?? [];
+  return pts
+    .map((p) => {
+      const o = p as Record<string, unknown>;
+      const mean = Number(o.mean ?? o.v ?? o.value);
+      return { t: time(o.t) ?? NaN, mean, min: Number(o.min ?? mean), max: Number(o.max ?? mean) };
+    })
+    .filter((p) => Number.isFinite(p.t) && Number.isFinite(p.mean));
+}

@@ -1,0 +1,134 @@
+// The 3D ward: renderer, lights, architecture, avatars, picking and the render loop hooks.
+import * as THREE from 'three';
+import type { Layout } from '../model/layout';
+import type { BedView } from '../model/bed-view';
+import { Architecture } from './rooms';
+import { AvatarLayer } from './avatars';
+import { Navigation } from './navigation';
+
+/** True when WebGL runs on a CPU rasteriser, where every pixel costs. */
+function isSoftwareGl(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl');
+  if (!gl) return false;
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return /swiftshader|llvmpipe|software/i.test(name);
+}
+
+export class WardScene {
+  readonly renderer: THREE.WebGLRenderer;
+  readonly scene = new THREE.Scene();
+  readonly camera = new THREE.PerspectiveCamera(60, 1, 0.05, 400);
+  readonly rig = new THREE.Group(); // moved by VR teleport; holds the camera
+  readonly nav: Navigation;
+  readonly architecture = new Architecture();
+  readonly avatars = new AvatarLayer();
+  layout: Layout | null = null;
+  detailedAvatars = 0;
+  /** Software rasteriser (SwiftShader, llvmpipe) or ?quality=low: no MSAA, fewer pixels. */
+  readonly software: boolean;
+  private readonly raycaster = new THREE.Raycaster();
+  private placedOnce = false;
+
+  constructor(private readonly canvas: HTMLCanvasElement) {
+    this.software = isSoftwareGl() || new URLSearchParams(location.search).get('quality') === 'low';
+    this.renderer = new THREE.WebGLRenderer({ canvas, antialias: !this.software, powerPreference: 'high-performance' });
+    this.renderer.setPixelRatio(this.software ? 1 : Math.min(window.devicePixelRatio || 1, 1.5));
+    this.renderer.outputColorSpace = THREE.SRGBColorSpace;
+    this.scene.background = new THREE.Color(0x0b1017);
+    this.scene.fog = new THREE.Fog(0x0b1017, 40, 140);
+    this.scene.add(new THREE.HemisphereLight(0xdbeafe, 0x1e293b, 1.6));
+    const sun = new THREE.DirectionalLight(0xffffff, 1.6);
+    sun.position.set(20, 40, 10);
+    this.scene.add(sun);
+    this.rig.add(this.camera);
+    this.scene.add(this.rig, this.architecture.group, this.avatars.group);
+    this.nav = new Navigation(this.camera, canvas);
+    this.resize();
+    window.addEventListener('resize', () => this.resize());
+  }
+
+  resize(): void {
+    const w = this.canvas.clientWidth || window.innerWidth;
+    const h = this.canvas.clientHeight || window.innerHeight;
+    this.renderer.setSize(w, h, false);
+    this.camera.aspect = w / Math.max(1, h);
+    this.camera.updateProjectionMatrix();
+  }
+
+  setLayout(layout: Layout): void {
+    this.layout = layout;
+    this.architecture.rebuild(layout);
+    this.avatars.sync(layout.beds);
+    if (!this.placedOnce && layout.beds.size) {
+      this.placedOnce = true;
+      this.home();
+    }
+  }
+
+  /** A view of the whole ward from above the corridor's end. */
+  home(): void {
+    const l = this.layout;
+    if (!l) return;
+    const cx = (l.min.x + l.max.x) / 2;
+    const cz = (l.min.z + l.max.z) / 2;
+    // Distance at which the ward's width fills the horizontal field of view, seen from 40° up.
+    const halfW = (l.max.x - l.min.x) / 2 + 1;
+    const halfD = (l.max.z - l.min.z) / 2 + 1;
+    const tanH = Math.tan(THREE.MathUtils.degToRad(this.camera.fov / 2)) * this.camera.aspect;
+    const tanV = Math.tan(THREE.MathUtils.degToRad(this.camera.fov / 2));
+    const dist = Math.max((halfW / tanH) * 0.92, (halfD * 1.2) / tanV, 6);
+    const up = THREE.MathUtils.degToRad(56);
+    this.camera.position.set(cx, l.max.y + dist * Math.sin(up), cz + dist * Math.cos(up));
+    this.nav.lookAt(new THREE.Vector3(cx, l.min.y, cz));
+  }
+
+  /** Viewpoint at the foot of the bed, looking at the patient. */
+  bedViewpoint(bedId: string): { position: THREE.Vector3; target: THREE.Vector3 } | null {
+    const b = this.layout?.beds.get(bedId);
+    if (!b) return null;
+    const foot = new THREE.Vector3(Math.sin(b.rotY), 0, Math.cos(b.rotY)); // head is at −z local
+    const target = new THREE.Vector3(b.x, b.y + 0.8, b.z);
+    const position = target.clone().addScaledVector(foot, 3.2).add(new THREE.Vector3(0, 1.4, 0));
+    // The panel covers the right of the screen: aim right of the bed so it sits left of centre.
+    const left = new THREE.Vector3(-foot.z, 0, foot.x); // the viewer's left
+    return { position, target: target.clone().addScaledVector(left, -1.1) };
+  }
+
+  flyToBed(bedId: string): void {
+    const v = this.bedViewpoint(bedId);
+    if (v) this.nav.flyTo(v.position, v.target);
+  }
+
+  /** The bed under a canvas pixel (client coordinates), if any. */
+  pick(clientX: number, clientY: number): string | null {
+    const r = this.canvas.getBoundingClientRect();
+    const ndc = new THREE.Vector2(((clientX - r.left) / r.width) * 2 - 1, -((clientY - r.top) / r.height) * 2 + 1);
+    this.raycaster.setFromCamera(ndc, this.camera);
+    const targets: THREE.Object3D[] = [...this.avatars.pickTargets()];
+    if (this.architecture.bedMesh) targets.push(this.architecture.bedMesh);
+    const hit = this.raycaster.intersectObjects(targets, false).find((h) => h.object.visible);
+    if (!hit) return null;
+    if (hit.object === this.architecture.bedMesh && hit.instanceId !== undefined) {
+      return this.architecture.bedIds[hit.instanceId] ?? null;
+    }
+    return (hit.object.userData.bedId as string) ?? null;
+  }
+
+  /** Screen position (CSS px) of a bed, for tests and overlays; null when behind the camera. */
+  screenPosition(bedId: string): { x: number; y: number } | null {
+    const b = this.layout?.beds.get(bedId);
+    if (!b) return null;
+    const p = new THREE.Vector3(b.x, b.y + 0.7, b.z).project(this.camera);
+    if (p.z > 1) return null;
+    const r = this.canvas.getBoundingClientRect();
+    return { x: r.left + ((p.x + 1) / 2) * r.width, y: r.top + ((1 - p.y) / 2) * r.height };
+  }
+
+  render(views: Map<string, BedView>, dt: number, nowMs: number): void {
+    if (!this.renderer.xr.isPresenting) this.nav.update(dt);
+    this.detailedAvatars = this.avatars.update(views, this.camera, nowMs);
+    this.renderer.render(this.scene, this.camera);
+  }
+}

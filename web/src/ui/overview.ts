@@ -1,0 +1,98 @@
+// Central-station overview: one tile per bed, sorted by alarm priority then NEWS2, with alarm cues
+// that do not rely on colour (border style, blink rate, symbol and words). Values refresh at
+// 4 Hz; the order at most once a second so tiles do not jump under the pointer.
+import type { BedView } from '../model/bed-view';
+import { compareBeds, news2Color, Priority, PRIORITY_STYLES } from '../viz/mapping';
+import { el, fmt, setText } from './dom';
+
+interface Tile {
+  e: HTMLElement;
+  pt: HTMLElement;
+  n2: HTMLElement;
+  n2v: HTMLElement;
+  n2r: HTMLElement;
+  vals: HTMLElement;
+  alarm: HTMLElement;
+}
+
+export class Overview {
+  private tiles = new Map<string, Tile>();
+  private lastSort = 0;
+  private lastValues = 0;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly onSelect: (bedId: string) => void,
+  ) {}
+
+  private tile(id: string, label: string): Tile {
+    let t = this.tiles.get(id);
+    if (t) return t;
+    const e = el('div', 'tile');
+    e.dataset.bed = id;
+    e.tabIndex = 0;
+    e.setAttribute('role', 'button');
+    e.onclick = () => this.onSelect(id);
+    e.onkeydown = (ev) => {
+      if (ev.key === 'Enter') this.onSelect(id);
+    };
+    el('div', 'bed', e, label);
+    const n2 = el('div', 'n2', e);
+    const n2v = el('b', '', n2, '–');
+    const n2r = el('span', '', n2, 'NEWS2');
+    const pt = el('div', 'pt', e);
+    const vals = el('div', 'vals', e);
+    const alarm = el('div', 'alarm', e);
+    t = { e, pt, n2, n2v, n2r, vals, alarm };
+    this.tiles.set(id, t);
+    return t;
+  }
+
+  update(views: BedView[], nowMs: number, force = false): void {
+    if (!force && nowMs - this.lastValues < 250) return;
+    this.lastValues = nowMs;
+    const keep = new Set(views.map((v) => v.bed.id));
+    for (const [id, t] of this.tiles) {
+      if (!keep.has(id)) {
+        t.e.remove();
+        this.tiles.delete(id);
+      }
+    }
+    for (const v of views) {
+      const t = this.tile(v.bed.id, v.bed.label);
+      const name = v.patient ? String(v.patient.properties.name ?? v.patient.id) : 'Unoccupied';
+      setText(t.pt, name);
+      setText(t.n2v, v.news2 === undefined ? '–' : String(v.news2));
+      setText(t.n2r, v.news2Estimated ? 'NEWS2 est.' : 'NEWS2');
+      t.n2.style.background = news2Color(v.news2, v.risk);
+      t.n2v.style.color = '#0a0e13';
+      t.vals.innerHTML = v.patient
+        ? `<span><i>HR</i>${fmt(v.hr)}</span><span><i>SpO₂</i>${fmt(v.spo2)}</span><span><i>RR</i>${fmt(v.rr)}</span>` +
+          `<span><i>BP</i>${fmt(v.sys)}/${fmt(v.dia)}</span><span><i>T</i>${fmt(v.temp, 1)}</span>`
+        : '';
+      const style = PRIORITY_STYLES[v.priority];
+      t.e.className = `tile p${v.priority}`;
+      t.e.dataset.priority = String(v.priority);
+      t.e.dataset.news2 = v.news2 === undefined ? '' : String(v.news2);
+      if (v.priority > Priority.None) {
+        t.alarm.innerHTML = '';
+        const badge = el('span', 'badge', t.alarm, `${style.symbol} ${style.label}`);
+        badge.style.background = style.color;
+        el('span', '', t.alarm, ` ${v.alarmText ?? ''}`);
+      } else {
+        setText(t.alarm, '');
+      }
+      t.e.setAttribute('aria-label', `Bed ${v.bed.label}, ${name}, NEWS2 ${v.news2 ?? 'unknown'}, ${style.label}`);
+    }
+    if (force || nowMs - this.lastSort >= 1000) {
+      this.lastSort = nowMs;
+      const order = [...views]
+        .map((v) => ({ id: v.bed.id, label: v.bed.label, priority: v.priority, news2: v.news2 }))
+        .sort(compareBeds);
+      order.forEach((o, i) => {
+        const e = this.tiles.get(o.id)!.e;
+        if (this.root.children[i] !== e) this.root.insertBefore(e, this.root.children[i] ?? null);
+      });
+    }
+  }
+}
