@@ -249,7 +249,7 @@ TEST(CodecDecode, CorruptionNeverCrashes) {
         c->Append(ColumnView::Doubles(v));
         c->Finish(&enc);
       }
-      for (int trial = 0; trial < 300; ++trial) {
+      for (int trial = 0; trial < 120; ++trial) {
         std::string bad = enc;
         if (trial % 3 == 0) {
           bad.resize(rng() % (bad.size() + 1));
