@@ -41,9 +41,18 @@ bool Normalise(std::span<const int64_t> x, uint64_t* g_out, std::vector<int64_t>
   return true;
 }
 
+// Estimated size of the residuals, sampled on up to kEstimateValues values spread over the
+// chunk (a quarter of the work of a full pass on 32k chunks, same choices in practice).
+constexpr size_t kEstimateValues = 8192;
 uint64_t EstimateBits(std::span<const int64_t> h, const Predictor& p) {
   uint64_t bits = 0;
-  for (size_t i = 0; i < h.size(); ++i) bits += BitWidth(ZigZag(h[i] - p.Predict(h, i)));
+  size_t step = h.size() > kEstimateValues ? 4 : 1;
+  size_t block = 64;  // contiguous runs of 64, every step-th run
+  for (size_t start = 0; start < h.size(); start += block * step) {
+    size_t end = std::min(h.size(), start + block);
+    for (size_t i = start; i < end; ++i) bits += BitWidth(ZigZag(h[i] - p.Predict(h, i)));
+  }
+  bits *= step;
   return bits + 16 * p.coefs.size();
 }
 
