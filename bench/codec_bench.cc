@@ -190,9 +190,10 @@ void RunVitals(const std::vector<int>& chunks) {
         std::string enc;
         const codec::Codec& used = codec::EncodeColumn(reg, codec::ColumnView::Doubles(part), &enc);
         picked = std::string(used.name());
-        if (!used.Decode(enc, codec::ColumnType::kDouble, part.size(), nullptr, &back).ok() ||
-            !std::equal(back.begin(), back.end(), part.begin(), part.end())) {
-          std::fprintf(stderr, "vitals round trip FAILED\n");
+        lj::Status s = used.Decode(enc, codec::ColumnType::kDouble, part.size(), nullptr, &back);
+        if (!s.ok() || !std::equal(back.begin(), back.end(), part.begin(), part.end())) {
+          std::fprintf(stderr, "vitals round trip FAILED (%s, chunk at %zu): %s\n", name.c_str(),
+                       start, s.ToString().c_str());
           std::exit(1);
         }
         bytes += enc.size();

@@ -49,8 +49,8 @@ struct BucketCode {
   }
   // Ends the column: writes a pending run.
   void Finish(BitWriter& w) {
-    if (zeros_ >= kRunStart) FlushRun(w);
-  }
+    if (zeros_ >= kRunStart && run_ > 0) FlushRun(w);  // the decoder reads a run only when
+  }                                                    // a value follows the kRunStart zeros
   // Next value; sets *bad on a run longer than `remaining` values.
   uint64_t Get(BitReader& r, uint64_t remaining, bool* bad) {
     if (run_ > 0) {

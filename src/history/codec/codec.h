@@ -32,12 +32,12 @@ enum class ColumnType : uint8_t { kInt64 = 1, kDouble = 2 };
 
 // Stable on-disk codec ids.
 enum class CodecId : uint8_t {
-  kRawInt64 = 1,        // little-endian int64, the fallback for integers
-  kRawDouble = 2,       // little-endian IEEE-754 binary64, the fallback for doubles
-  kDeltaOfDelta = 3,    // int64: delta-of-delta, zigzag, bit-packed (timestamps)
-  kDeltaBitpack = 4,    // int64: delta, zigzag, frame-of-reference bit-packing (integer waves)
-  kGorilla = 5,         // double: Gorilla XOR with leading/trailing-zero windows
-  kLpcEntropy = 6,      // int64: linear prediction + adaptive entropy coding (ECG and similar)
+  kRawInt64 = 1,      // little-endian int64, the fallback for integers
+  kRawDouble = 2,     // little-endian IEEE-754 binary64, the fallback for doubles
+  kDeltaOfDelta = 3,  // int64: delta-of-delta, zigzag, bit-packed (timestamps)
+  kDeltaBitpack = 4,  // int64: delta, zigzag, frame-of-reference bit-packing (integer waves)
+  kGorilla = 5,       // double: Gorilla XOR with leading/trailing-zero windows
+  kLpcEntropy = 6,    // int64: linear prediction + adaptive entropy coding (ECG and similar)
 };
 
 // A read-only view of one column: exactly one of i64/f64 is used, per `type`.

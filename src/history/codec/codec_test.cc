@@ -63,6 +63,12 @@ std::vector<std::pair<std::string, I64>> IntCases() {
   v.clear();
   for (int i = 0; i < 3000; ++i) v.push_back(i < 1500 ? 7 : kMax - 3);
   cases.push_back({"long_runs", v});
+  // Columns whose zero-run state ends exactly at the run threshold (bucket code run mode).
+  for (int n = 8; n <= 12; ++n) {
+    v.clear();
+    for (int i = 0; i < n; ++i) v.push_back(1000 + 10 * i);
+    cases.push_back({"regular_" + std::to_string(n), v});
+  }
   return cases;
 }
 
@@ -105,6 +111,10 @@ std::vector<std::pair<std::string, F64>> DoubleCases() {
   v.clear();
   for (int i = 0; i < 2000; ++i) v.push_back(static_cast<double>(static_cast<int64_t>(rng())));
   cases.push_back({"big_integers", v});
+  for (int n = 8; n <= 12; ++n) cases.push_back({"constant_" + std::to_string(n), F64(n, 97.0)});
+  v.assign(20, 97.0);
+  v.push_back(96.0);
+  cases.push_back({"run_then_change", v});
   return cases;
 }
 
