@@ -16,6 +16,8 @@ std::string_view ProtocolName(Protocol p) {
       return "simulator";
     case Protocol::kHl7:
       return "hl7";
+    case Protocol::kClinical:
+      return "clinical";
     case Protocol::kCount:
       break;
   }

@@ -15,7 +15,7 @@
 
 namespace lj::ingest {
 
-enum class Protocol : uint8_t { kHttpJson, kLineProtocol, kMqtt, kWebSocket, kSimulator, kHl7, kCount };
+enum class Protocol : uint8_t { kHttpJson, kLineProtocol, kMqtt, kWebSocket, kSimulator, kHl7, kClinical, kCount };
 std::string_view ProtocolName(Protocol p);  // "http_json", "line_protocol", "mqtt", ...
 
 struct IngestReport {
