@@ -99,6 +99,7 @@ struct QrsDetector::State {
   std::array<Biquad, 3> filters;
   int64_t group_delay = 0;  // samples
   int64_t window = 0, refractory = 0, twave = 0, confirm = 0, learn = 0;
+  int64_t max_back = 0;  // search-back never reaches further than this (bounds the latency)
   Ring<double> bp, d, dsq;
   double mwi_sum = 0;
   // Peak tracking on the mwi.
@@ -184,7 +185,7 @@ struct QrsDetector::State {
       double th = 0.5 * Threshold();
       auto best = candidates.end();
       for (auto it = candidates.begin(); it != candidates.end(); ++it) {
-        if (it->idx - last_qrs.idx >= refractory && it->height > th &&
+        if (it->idx - last_qrs.idx >= refractory && it->height > th && now - it->idx <= max_back &&
             (best == candidates.end() || it->height > best->height)) {
           best = it;
         }
@@ -323,6 +324,7 @@ void QrsDetector::Start(int64_t t0_ns, double rate_hz) {
   s.twave = samples(kTWaveS);
   s.confirm = samples(kConfirmS);
   s.learn = samples(kLearnS);
+  s.max_back = samples(1.5 * kMaxRrS);
   size_t hist = static_cast<size_t>(samples(kWindowS + kConfirmS) + 8);
   s.bp.Init(hist);
   s.d.Init(hist);

@@ -82,6 +82,26 @@ TEST(QrsDetector, ChunkSizeDoesNotMatter) {
   EXPECT_EQ(Detect(a, s, 250, 1), Detect(b, s, 250, 1000));
 }
 
+TEST(QrsDetector, LatencyIsBounded) {
+  // Beats, 8 s of flat line (search-back and stall recovery at work), beats again.
+  std::vector<int64_t> ref;
+  std::vector<int32_t> s = Synth(250, 20, 70, &ref);
+  std::vector<int32_t> flat(250 * 8, 1024);
+  s.insert(s.begin() + 250 * 10, flat.begin(), flat.end());
+  QrsDetector d;
+  std::vector<Beat> beats;
+  double worst = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    size_t before = beats.size();
+    d.Push(&s[i], 1, static_cast<int64_t>(i) * 4'000'000, 250, &beats);
+    for (size_t k = before; k < beats.size(); ++k) {
+      worst = std::max(worst, static_cast<double>(static_cast<int64_t>(i) - beats[k].sample) / 250);
+    }
+  }
+  EXPECT_GT(beats.size(), 20u);
+  EXPECT_LE(worst, d.MaxLatencySeconds());
+}
+
 TEST(QrsDetector, BeatTimesAreAbsolute) {
   std::vector<int64_t> ref;
   std::vector<int32_t> s = Synth(250, 10, 60, &ref);
