@@ -1,0 +1,279 @@
+// Observations (vital-signs profile) built on demand from the history store.
+//
+// Which samples belong to a patient: for each of the patient's encounters (bed assignments),
+// the vitals series of every device the bed `hasDevice` and every device the patient `wears`
+// (as the graph has them now), restricted to the encounter's period [start, end). A device
+// moved between beds is therefore attributed by its current bed (documented limit).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "fhir/vitals.h"
+
+namespace lj::fhir {
+namespace {
+
+using history::SeriesId;
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+
+struct Source {
+  const Vital* vital;
+  SeriesId series;
+  ObsContext ctx;
+  TimeRange range;  // encounter period ∩ query dates, `to` capped after the newest sample
+};
+
+struct Hit {
+  int64_t t;
+  const Source* src;
+  double v;
+};
+
+bool Before(const Hit& a, const Hit& b) {
+  return a.t != b.t ? a.t < b.t : a.src->series < b.src->series;
+}
+
+std::vector<std::string> Targets(graph::TwinGraph& g, const std::string& twin, const char* name) {
+  std::vector<std::string> out;
+  Result<std::vector<graph::Relationship>> rels = g.ListRelationships(twin);
+  if (rels.ok())
+    for (const graph::Relationship& r : *rels)
+      if (r.name == name) out.push_back(r.target);
+  return out;
+}
+
+std::vector<Source> Sources(FhirService::Impl& s, const std::string& patient,
+                            const std::vector<Token>& codes, const TimeRange& range) {
+  std::vector<Source> out;
+  if (!s.history) return out;
+  const std::vector<std::string> worn = Targets(s.graph, patient, "wears");
+  for (const EncounterRow& e : s.encounters) {
+    if (e.patient != patient) continue;
+    TimeRange r{std::max(range.from, e.start_ns), std::min(range.to, e.end_ns.value_or(kMax))};
+    if (r.empty()) continue;
+    std::vector<std::string> devices = Targets(s.graph, e.bed, "hasDevice");
+    devices.insert(devices.end(), worn.begin(), worn.end());
+    for (const Vital& v : Vitals()) {
+      if (!VitalMatches(v, codes)) continue;
+      for (const std::string& d : devices) {
+        std::optional<SeriesId> id = s.history->Find(d, v.telemetry);
+        if (!id) continue;
+        Result<history::SeriesData> latest = s.history->Latest(*id);
+        if (!latest.ok() || latest->t_ns.empty()) continue;
+        TimeRange capped{r.from, std::min(r.to, latest->t_ns.back() + 1)};
+        if (capped.empty()) continue;
+        out.push_back({&v, *id, {patient, EncounterId(e), d}, capped});
+      }
+    }
+  }
+  return out;
+}
+
+void Append(const history::SeriesData& d, const Source* src, std::vector<Hit>* out) {
+  for (size_t i = 0; i < d.t_ns.size(); ++i) {
+    double v = !d.f64.empty() ? d.f64[i] : i < d.i64.size() ? static_cast<double>(d.i64[i]) : 0;
+    out->push_back({d.t_ns[i], src, v});
+  }
+}
+
+// The oldest `n` samples of a source in [from, to).
+Status Oldest(history::HistoryStore& h, const Source& src, int64_t from, int64_t to, size_t n,
+              std::vector<Hit>* out) {
+  if (from >= to) return Status::Ok();
+  Result<history::SeriesData> d = h.Read(src.series, from, to, n);
+  if (!d.ok()) return d.status();
+  Append(*d, &src, out);
+  return Status::Ok();
+}
+
+// The newest `n` samples of a source in [from, to): widening windows back from `to`.
+Status Newest(history::HistoryStore& h, const Source& src, int64_t from, int64_t to, size_t n,
+              std::vector<Hit>* out) {
+  int64_t window = 600'000'000'000;  // 10 min
+  while (from < to) {
+    int64_t lo = to - from <= window ? from : to - window;
+    Result<history::SeriesData> d = h.Read(src.series, lo, to);
+    if (!d.ok()) return d.status();
+    if (d->t_ns.size() >= n || lo == from) {
+      std::vector<Hit> hits;
+      Append(*d, &src, &hits);
+      size_t skip = hits.size() > n ? hits.size() - n : 0;
+      out->insert(out->end(), hits.begin() + static_cast<ptrdiff_t>(skip), hits.end());
+      return Status::Ok();
+    }
+    window = window > kMax / 4 ? kMax : window * 4;
+  }
+  return Status::Ok();
+}
+
+struct ObsQuery {
+  std::string patient;
+  std::vector<Token> codes;
+  TimeRange range;
+  bool descending = true;
+  size_t count = 0;
+  std::optional<std::pair<int64_t, SeriesId>> cursor;
+  Params self;     // parameters echoed in links (no _cursor)
+  size_t max = 1;  // $lastn
+};
+
+Status ParseObsQuery(FhirService::Impl& s, const Params& params, bool lastn, ObsQuery* q) {
+  q->count = s.opt.default_count;
+  bool have_patient = false;
+  for (const auto& [k, v] : params) {
+    if (k == "patient" || k == "subject") {
+      Result<std::string> p = PatientParam(s, v);
+      if (!p.ok()) return p.status();
+      if (have_patient && *p != q->patient) q->range = {0, 0};  // two patients: nothing matches
+      q->patient = *p, have_patient = true;
+    } else if (k == "code") {
+      std::vector<Token> t = ParseTokens(v);
+      if (t.empty()) return Invalid("", "code: empty token");
+      q->codes.insert(q->codes.end(), t.begin(), t.end());
+    } else if (k == "category") {
+      bool vital = false;
+      for (const Token& t : ParseTokens(v)) vital = vital || t.Matches(kObsCategory, "vital-signs");
+      if (!vital) q->range = {0, 0};  // only vital-signs Observations exist here
+    } else if (k == "date") {
+      LJ_RETURN_IF_ERROR(ApplyDate(v, &q->range));
+    } else if (k == "_count" && !lastn) {
+      Result<size_t> c = ParseCount(v, s.opt.max_count);
+      if (!c.ok()) return c.status();
+      q->count = *c;
+    } else if (k == "max" && lastn) {
+      Result<size_t> c = ParseCount(v, s.opt.max_count);
+      if (!c.ok() || *c == 0)
+        return Invalid("", fmt::format("max: '{}' is not a positive integer", v));
+      q->max = *c;
+    } else if (k == "_sort" && !lastn) {
+      if (v != "date" && v != "-date")
+        return Unsupported("", fmt::format("_sort: '{}' is not supported (date, -date)", v));
+      q->descending = v == "-date";
+    } else if (k == "_cursor" && !lastn) {
+      std::optional<std::string> raw = UnBase64Url(v);
+      int64_t t = 0;
+      uint32_t series = 0;
+      char dir = 0;
+      if (!raw || std::sscanf(raw->c_str(), "%c:%ld:%u", &dir, &t, &series) != 3 ||
+          (dir != 'a' && dir != 'd'))
+        return Invalid("", "_cursor: not a cursor this server issued");
+      q->cursor = {t, series};
+      q->descending = dir == 'd';
+      continue;
+    } else {
+      return Unsupported("", fmt::format("search parameter '{}' is not supported on {} "
+                                         "(patient, subject, code, date, category{})",
+                                         k, lastn ? "Observation/$lastn" : "Observation",
+                                         lastn ? ", max" : ", _count, _sort"));
+    }
+    q->self.emplace_back(k, v);
+  }
+  if (!have_patient)
+    return Invalid("",
+                   "a 'patient' (or 'subject') parameter is required: vitals are searched "
+                   "per patient");
+  return Status::Ok();
+}
+
+}  // namespace
+
+FhirResult SearchObservations(FhirService::Impl& s, const Params& params) {
+  ObsQuery q;
+  if (Status st = ParseObsQuery(s, params, false, &q); !st.ok()) return Fail(st);
+  std::vector<Source> sources = Sources(s, q.patient, q.codes, q.range);
+  size_t total = 0;
+  std::vector<Hit> hits;
+  for (const Source& src : sources) {
+    Result<std::vector<history::Bucket>> b =
+        s.history->Downsample(src.series, src.range.from, src.range.to, 1);
+    if (!b.ok()) return Fail(b.status());
+    if (!b->empty()) total += b->front().count;
+    if (q.count == 0) continue;
+    int64_t from = src.range.from, to = src.range.to;
+    if (q.cursor && !q.descending) from = std::max(from, q.cursor->first);
+    if (q.cursor && q.descending) to = std::min(to, q.cursor->first + 1);
+    Status st = q.descending ? Newest(*s.history, src, from, to, q.count + 2, &hits)
+                             : Oldest(*s.history, src, from, to, q.count + 2, &hits);
+    if (!st.ok()) return Fail(st);
+  }
+  if (q.cursor) {  // drop what the previous pages returned
+    Hit c{q.cursor->first, nullptr, 0};
+    std::erase_if(hits, [&](const Hit& h) {
+      bool before = h.t != c.t ? h.t < c.t : h.src->series < q.cursor->second;
+      bool same = h.t == c.t && h.src->series == q.cursor->second;
+      return same || (q.descending ? !before : before);
+    });
+  }
+  std::sort(hits.begin(), hits.end(),
+            [&](const Hit& a, const Hit& b) { return q.descending ? Before(b, a) : Before(a, b); });
+  const bool more = hits.size() > q.count;
+  if (more) hits.resize(q.count);
+  std::vector<Json> resources;
+  for (const Hit& h : hits)
+    resources.push_back(ObservationJson(s, *h.src->vital, h.src->ctx, h.src->series, h.t, h.v));
+  Params self = q.self, next = q.self;
+  if (q.cursor)
+    self.emplace_back("_cursor", Base64Url(fmt::format("{}:{}:{}", q.descending ? 'd' : 'a',
+                                                       q.cursor->first, q.cursor->second)));
+  if (more)
+    next.emplace_back("_cursor", Base64Url(fmt::format("{}:{}:{}", q.descending ? 'd' : 'a',
+                                                       hits.back().t, hits.back().src->series)));
+  return Ok(Searchset(s.opt.base_url, "Observation", self, std::move(resources), total,
+                      more ? &next : nullptr));
+}
+
+FhirResult LastNObservations(FhirService::Impl& s, const Params& params) {
+  ObsQuery q;
+  if (Status st = ParseObsQuery(s, params, true, &q); !st.ok()) return Fail(st);
+  std::vector<Source> sources = Sources(s, q.patient, q.codes, q.range);
+  std::vector<Json> resources;
+  for (const Vital& v : Vitals()) {
+    std::vector<Hit> hits;
+    for (const Source& src : sources) {
+      if (src.vital != &v) continue;
+      if (Status st = Newest(*s.history, src, src.range.from, src.range.to, q.max, &hits); !st.ok())
+        return Fail(st);
+    }
+    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return Before(b, a); });
+    if (hits.size() > q.max) hits.resize(q.max);
+    for (const Hit& h : hits)
+      resources.push_back(ObservationJson(s, v, h.src->ctx, h.src->series, h.t, h.v));
+  }
+  size_t n = resources.size();
+  Json bundle =
+      Searchset(s.opt.base_url, "Observation/$lastn", q.self, std::move(resources), n, nullptr);
+  return Ok(std::move(bundle));
+}
+
+FhirResult ReadObservation(FhirService::Impl& s, const std::string& id) {
+  auto missing = [&] { return Fail(NotFound(fmt::format("Observation/{} is not known", id))); };
+  size_t dash = id.find('-');
+  uint32_t series = 0;
+  int64_t ms = 0;
+  if (dash == std::string::npos || !s.history) return missing();
+  auto r1 = std::from_chars(id.data(), id.data() + dash, series);
+  auto r2 = std::from_chars(id.data() + dash + 1, id.data() + id.size(), ms);
+  if (r1.ec != std::errc() || r1.ptr != id.data() + dash || r2.ec != std::errc() ||
+      r2.ptr != id.data() + id.size() || ms > kMax / 2'000'000 || ms < -kMax / 2'000'000)
+    return missing();
+  Result<history::SeriesInfo> info = s.history->Info(series);
+  if (!info.ok()) return missing();
+  const Vital* v = VitalForTelemetry(info->telemetry);
+  if (!v) return missing();
+  Result<history::SeriesData> d = s.history->Read(series, ms * 1'000'000, (ms + 1) * 1'000'000, 1);
+  if (!d.ok() || d->t_ns.empty()) return missing();
+  const int64_t t = d->t_ns[0];
+  const double value = !d->f64.empty() ? d->f64[0] : !d->i64.empty() ? d->i64[0] : 0;
+  for (const EncounterRow& e : s.encounters) {
+    if (t < e.start_ns || t >= e.end_ns.value_or(kMax)) continue;
+    std::vector<std::string> devices = Targets(s.graph, e.bed, "hasDevice");
+    std::vector<std::string> worn = Targets(s.graph, e.patient, "wears");
+    devices.insert(devices.end(), worn.begin(), worn.end());
+    if (std::find(devices.begin(), devices.end(), info->twin) == devices.end()) continue;
+    return Ok(ObservationJson(s, *v, {e.patient, EncounterId(e), info->twin}, series, t, value));
+  }
+  return missing();  // a sample outside every encounter belongs to no patient
+}
+
+}  // namespace lj::fhir
