@@ -22,6 +22,9 @@ struct IngestReport {
   uint64_t accepted = 0;  // samples (a block of n values counts n)
   uint64_t rejected = 0;  // samples, including the parse-level rejects of the batch
   std::vector<Reject> rejects;  // details, at most kMaxRejectDetails, in source order
+  // History LSN covering the accepted samples (0 when nothing was written to history):
+  // acknowledge the sender once HistoryStore::IsDurable(lsn).
+  uint64_t lsn = 0;
   static constexpr size_t kMaxRejectDetails = 100;
 };
 

@@ -6,7 +6,10 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <unordered_map>
+
+#include "common/time.h"
 
 namespace lj::live {
 namespace {
@@ -109,6 +112,7 @@ struct ClientState::SubTwin {
   uint64_t seen_props = 0;
   std::vector<uint64_t> seen;     // per series: scalar version seen / next wave seq wanted
   std::vector<int64_t> wave_end;  // per series: end time of the last block delivered
+  std::vector<int64_t> seam;      // per series, at subscription: history ends before this
 };
 
 struct ClientState::Sub {
@@ -122,8 +126,8 @@ struct ClientState::Sub {
 };
 
 ClientState::ClientState(LiveState& live, Resolver& resolver, FanoutMetrics& metrics,
-                         ClientOptions options)
-    : live_(live), resolver_(resolver), metrics_(metrics), options_(options) {}
+                         ClientOptions options, history::HistoryStore* history)
+    : live_(live), resolver_(resolver), metrics_(metrics), options_(options), history_(history) {}
 
 ClientState::~ClientState() = default;
 
@@ -136,7 +140,8 @@ int64_t ClientState::NextDue() const {
 }
 
 Status ClientState::Subscribe(const std::string& id, const Target& target, double rate_hz,
-                              bool waveforms, int64_t now, std::vector<std::string>* out) {
+                              bool waveforms, int64_t now, std::vector<std::string>* out,
+                              double history_s) {
   if (id.empty() || id.size() > 128)
     return Status(ErrorCode::kInvalidArgument, "subscription id must be 1-128 characters");
   for (const auto& s : subs_)
@@ -150,6 +155,11 @@ Status ClientState::Subscribe(const std::string& id, const Target& target, doubl
   if (rate_hz > options_.max_rate_hz)
     return Status(ErrorCode::kInvalidArgument,
                   fmt::format("rate_hz {} exceeds the maximum {}", rate_hz, options_.max_rate_hz));
+  if (!(history_s >= 0) || history_s > options_.max_history_s)
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("history_s must be 0..{}", options_.max_history_s));
+  if (history_s > 0 && !history_)
+    return Status(ErrorCode::kUnsupported, "history is not enabled on this server");
   auto sub = std::make_unique<Sub>();
   sub->id = id;
   sub->target = target;
@@ -157,6 +167,8 @@ Status ClientState::Subscribe(const std::string& id, const Target& target, doubl
   sub->waveforms = waveforms;
   sub->next_due = now + sub->period_ns;
   LJ_RETURN_IF_ERROR(ResolveInto(*sub, out, /*initial=*/true));
+  if (history_s > 0) AppendHistory(*sub, history_s, out);
+  for (SubTwin& st : sub->twins) st.seam.clear();
   subs_.push_back(std::move(sub));
   return Status::Ok();
 }
@@ -210,15 +222,20 @@ Status ClientState::ResolveInto(Sub& sub, std::vector<std::string>* out, bool in
       st.seen_props = tw.props_version;
       st.seen.assign(tw.series.size(), 0);
       st.wave_end.assign(tw.series.size(), std::numeric_limits<int64_t>::min());
+      st.seam.assign(tw.series.size(), std::numeric_limits<int64_t>::min());
       props = tw.properties.dump();
       for (size_t i = 0; i < tw.series.size(); ++i) {
         const Series& se = tw.series[i];
         if (tw.model->telemetry[i].waveform) {
           st.seen[i] = se.next_seq;  // live from now on
           st.wave_end[i] = se.last_end_ns;
+          st.seam[i] = se.last_end_ns;
         } else {
           st.seen[i] = se.version;
-          if (se.has_value()) scalars.push_back(CopyScalar(static_cast<int>(i), se));
+          if (se.has_value()) {
+            scalars.push_back(CopyScalar(static_cast<int>(i), se));
+            st.seam[i] = se.t_ns;
+          }
         }
       }
     });
@@ -431,6 +448,128 @@ void ClientState::CollectSub(Sub& sub, std::vector<std::string>* out) {
       metrics_.gaps.Inc();
     }
     out->push_back(std::move(f));
+  }
+}
+
+}  // namespace lj::live
+
+namespace lj::live {
+
+// Appends the `history` frames of a new subscription: per series, the samples from
+// now - history_s up to (not including) the seam recorded with the snapshot.
+void ClientState::AppendHistory(Sub& sub, double history_s, std::vector<std::string>* out) {
+  const int64_t from_wall = NowNs() - static_cast<int64_t>(history_s * 1e9);
+  size_t budget = options_.max_history_values;
+  const size_t per_frame = std::max<size_t>(options_.history_frame_values, 1);
+  for (SubTwin& st : sub.twins) {
+    const TwinState& tw = *st.twin;  // id and model are immutable
+    for (size_t i = 0; i < st.seam.size(); ++i) {
+      const int64_t seam = st.seam[i];
+      const model::Telemetry& tel = tw.model->telemetry[i];
+      if (seam == std::numeric_limits<int64_t>::min() || seam <= from_wall) continue;
+      if (tel.waveform && !sub.waveforms) continue;
+      std::optional<history::SeriesId> id = history_->Find(tw.id, tel.name);
+      if (!id || budget == 0) continue;
+      int64_t from = from_wall;
+      if (tel.waveform && tel.sample_rate_hz > 0)  // keep the newest data within the budget
+        from = std::max<int64_t>(from, seam - static_cast<int64_t>(static_cast<double>(budget) *
+                                                                   1e9 / tel.sample_rate_hz));
+      Result<history::SeriesData> data = history_->Read(*id, from, seam, budget);
+      auto head = [&] {
+        std::string f = "{\"op\":\"history\",\"sub\":";
+        AppendJsonString(f, sub.id);
+        f += ",\"twin\":";
+        AppendJsonString(f, tw.id);
+        f += ",\"telemetry\":";
+        AppendJsonString(f, tel.name);
+        f += ",\"from\":";
+        AppendMs(f, from);
+        f += ",\"to\":";
+        AppendMs(f, seam);
+        return f;
+      };
+      if (!data.ok()) {
+        std::string f = head();
+        f += fmt::format(",\"code\":{},\"error\":", static_cast<int>(data.status().code()));
+        AppendJsonString(f, data.status().message());
+        out->push_back(f + '}');
+        continue;
+      }
+      const history::SeriesData& d = *data;
+      budget -= std::min(budget, d.size());
+      auto value_at = [&](size_t k, std::string& f) {
+        switch (d.type) {
+          case history::ValueType::kDouble:
+            AppendNumber(f, d.f64[k]);
+            break;
+          case history::ValueType::kInt:
+            fmt::format_to(std::back_inserter(f), "{}", d.i64[k]);
+            break;
+          case history::ValueType::kBool:
+            f += d.i64[k] ? "true" : "false";
+            break;
+          case history::ValueType::kString:
+            AppendJsonString(f, d.str[k]);
+            break;
+        }
+      };
+      if (d.waveform) {
+        // Runs split into frames of at most per_frame values; t0 of a split run advances.
+        std::string f;
+        size_t in_frame = 0;
+        bool first_run = true;
+        auto flush = [&] {
+          if (f.empty()) return;
+          f += "]}";
+          out->push_back(std::move(f));
+          f.clear();
+          in_frame = 0;
+        };
+        for (const history::SeriesData::Run& run : d.runs) {
+          size_t done = 0;
+          while (done < run.count) {
+            if (f.empty()) {
+              f = head() + ",\"runs\":[";
+              first_run = true;
+            }
+            const size_t take = std::min(run.count - done, per_frame - in_frame);
+            if (!first_run) f += ',';
+            first_run = false;
+            f += "{\"t0\":";
+            AppendMs(
+                f, run.t0_ns + static_cast<int64_t>(static_cast<double>(done) * 1e9 / run.rate_hz));
+            fmt::format_to(std::back_inserter(f), ",\"rate\":{},\"values\":[", run.rate_hz);
+            for (size_t k = 0; k < take; ++k) {
+              if (k) f += ',';
+              value_at(run.offset + done + k, f);
+            }
+            f += ']';
+            f += '}';
+            done += take;
+            in_frame += take;
+            if (in_frame >= per_frame) flush();
+          }
+        }
+        flush();
+        continue;
+      }
+      for (size_t b = 0; b < d.t_ns.size() || b == 0; b += per_frame) {
+        if (d.t_ns.empty()) break;
+        const size_t e = std::min(d.t_ns.size(), b + per_frame);
+        std::string f = head() + ",\"t\":[";
+        for (size_t k = b; k < e; ++k) {
+          if (k > b) f += ',';
+          AppendMs(f, d.t_ns[k]);
+        }
+        f += "],\"v\":[";
+        for (size_t k = b; k < e; ++k) {
+          if (k > b) f += ',';
+          value_at(k, f);
+        }
+        f += "]}";
+        out->push_back(std::move(f));
+      }
+    }
   }
 }
 

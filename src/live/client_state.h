@@ -9,6 +9,13 @@
 // not call Collect() for a while (because its socket is slow) costs ingest nothing: scalars
 // coalesce and waveform blocks stay in the shared ring until they age out, which then shows as
 // a gap. Thread-safety: not thread-safe; one owner (the connection) calls it.
+//
+// History then live: a subscription with history_s > 0 (and a HistoryStore) gets, right after
+// its snapshot, `history` frames with each series' samples of the last history_s seconds up to
+// a seam taken under the shard lock together with the snapshot (waveform: the end of the
+// newest published block; scalar: the time of the latest value, which the snapshot carries).
+// History holds everything published live (the Pipeline writes before publishing), so history
+// frames + live frames have no gap and no duplicate at the seam.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +24,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "history/history.h"
 #include "live/live_state.h"
 #include "metrics/metrics.h"
 
@@ -41,6 +49,9 @@ struct ClientOptions {
   double default_rate_hz = 10;
   double max_rate_hz = 60;
   size_t max_subscriptions = 64;
+  double max_history_s = 3600;            // largest history_s a subscription may ask for
+  size_t max_history_values = 2'000'000;  // per subscription, over all its series
+  size_t history_frame_values = 16384;    // values per `history` frame
 };
 
 // Counters shared by all clients (registered once on the metrics registry).
@@ -55,12 +66,15 @@ struct FanoutMetrics {
 
 class ClientState {
  public:
-  ClientState(LiveState& live, Resolver& resolver, FanoutMetrics& metrics, ClientOptions options);
+  // `history` may be null (then history_s is refused).
+  ClientState(LiveState& live, Resolver& resolver, FanoutMetrics& metrics, ClientOptions options,
+              history::HistoryStore* history = nullptr);
   ~ClientState();
 
-  // Starts subscription `id` and appends its snapshot frame to `out`.
+  // Starts subscription `id` and appends its snapshot frame to `out`, then (history_s > 0)
+  // its `history` frames.
   Status Subscribe(const std::string& id, const Target& target, double rate_hz, bool waveforms,
-                   int64_t now_mono_ns, std::vector<std::string>* out);
+                   int64_t now_mono_ns, std::vector<std::string>* out, double history_s = 0);
   Status Unsubscribe(const std::string& id);
   // Appends the frames of every subscription that is due at `now_mono_ns`.
   void Collect(int64_t now_mono_ns, std::vector<std::string>* out);
@@ -73,11 +87,13 @@ class ClientState {
   struct SubTwin;
   Status ResolveInto(Sub& sub, std::vector<std::string>* out, bool initial);
   void CollectSub(Sub& sub, std::vector<std::string>* out);
+  void AppendHistory(Sub& sub, double history_s, std::vector<std::string>* out);
 
   LiveState& live_;
   Resolver& resolver_;
   FanoutMetrics& metrics_;
   ClientOptions options_;
+  history::HistoryStore* history_;
   std::vector<std::unique_ptr<Sub>> subs_;
 };
 

@@ -40,16 +40,21 @@ size_t LiveState::TwinCount() const {
 }
 
 void LiveState::PublishPending(Series& series) {
-  if (!series.pending) return;
-  std::shared_ptr<const WaveBlock> block(series.pending.release());
+  if (series.pending) Publish(series, std::move(series.pending));
+}
+
+std::shared_ptr<const WaveBlock> LiveState::Publish(Series& series,
+                                                    std::unique_ptr<WaveBlock> pending) {
+  std::shared_ptr<const WaveBlock> block(pending.release());
   series.last_end_ns = std::max(series.last_end_ns, block->end_ns());
-  series.ring.push_back(std::move(block));
+  series.ring.push_back(block);
   ++series.version;
   const int64_t keep_ns = static_cast<int64_t>(options_.wave_buffer_seconds * 1e9);
   while (series.ring.size() > 1 && (series.ring.size() > options_.wave_buffer_max_blocks ||
                                     series.last_end_ns - series.ring.front()->end_ns() > keep_ns)) {
     series.ring.pop_front();
   }
+  return block;
 }
 
 void LiveState::OnTwinUpserted(const graph::Twin& twin, bool created) {

@@ -57,6 +57,9 @@ class LiveState : public graph::GraphListener {
   // Publishes a block assembled in `series.pending` into the ring, trimming old blocks.
   // Caller holds the shard lock.
   void PublishPending(Series& series);
+  // Publishes `block` (its seq must be the series' next ring seq) and returns it.
+  // Caller holds the shard lock.
+  std::shared_ptr<const WaveBlock> Publish(Series& series, std::unique_ptr<WaveBlock> block);
 
   // graph::GraphListener
   void OnTwinUpserted(const graph::Twin& twin, bool created) override;

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
+#include "common/log.h"
 #include "common/time.h"
 
 namespace lj::live {
@@ -15,10 +17,10 @@ using ingest::Value;
 using ingest::ValueKind;
 
 constexpr ErrorCode kReasonCodes[Pipeline::kReasons] = {
-    ErrorCode::kUnknownTwin,    ErrorCode::kUnknownTelemetry, ErrorCode::kWrongType,
-    ErrorCode::kOutOfOrder,     ErrorCode::kOversize,         ErrorCode::kBadTimestamp,
-    ErrorCode::kMissingField,   ErrorCode::kBadWaveform,      ErrorCode::kParseError,
-    ErrorCode::kInvalidArgument};
+    ErrorCode::kUnknownTwin,  ErrorCode::kUnknownTelemetry, ErrorCode::kWrongType,
+    ErrorCode::kOutOfOrder,   ErrorCode::kOversize,         ErrorCode::kBadTimestamp,
+    ErrorCode::kMissingField, ErrorCode::kBadWaveform,      ErrorCode::kParseError,
+    ErrorCode::kStorage,      ErrorCode::kInvalidArgument};
 
 size_t ReasonIndex(ErrorCode code) {
   for (size_t i = 0; i < Pipeline::kReasons; ++i)
@@ -100,17 +102,68 @@ bool CheckNumber(model::Primitive p, double v, std::string* why) {
   return true;
 }
 
+// The value as the model stores it: integral schemas hold integers.
+Value Normalized(const model::Schema& schema, const Value& v) {
+  const bool integral =
+      schema.kind == model::SchemaKind::kPrimitive && model::IsIntegral(schema.primitive);
+  if (integral && v.kind == ValueKind::kDouble) return Value::Int(static_cast<int64_t>(v.d));
+  if (!integral && schema.kind == model::SchemaKind::kPrimitive && v.kind == ValueKind::kInt &&
+      model::IsNumeric(schema.primitive))
+    return Value::Double(static_cast<double>(v.i));
+  return v;
+}
+
 }  // namespace
 
 struct Pipeline::ShardWork {
+  struct Ready {  // a completed waveform block, published after the history write
+    Series* se;
+    std::string_view twin;
+    std::string_view telemetry;
+    std::unique_ptr<WaveBlock> block;
+  };
+  struct Accepted {  // one accepted item of the current shard, for kStorage rejects
+    uint32_t source;
+    uint64_t count;
+  };
   ingest::IngestReport* report;
   ingest::Protocol protocol;
-  std::vector<Series*> pending;  // series with a block being assembled
+  bool observe = false;
+  std::vector<Ready> pending;  // series with a block being assembled (block: null)
+  std::vector<Ready> ready;
+  std::vector<Accepted> shard_items;
+  history::WriteBatch* wb = nullptr;
   uint64_t accepted = 0;
+  uint64_t shard_accepted = 0;
+  // For observers, over the whole Ingest() call.
+  std::vector<AcceptedScalar> scalars;
+  size_t shard_scalars_begin = 0;
+  std::vector<std::shared_ptr<const WaveBlock>> block_refs;
+  std::vector<AcceptedBlock> blocks;
 };
 
-Pipeline::Pipeline(LiveState& live, metrics::Registry& metrics, PipelineOptions options)
-    : live_(live), options_(options) {
+history::ValueType Pipeline::HistoryType(const model::Telemetry& tel) {
+  using history::ValueType;
+  const model::Schema& sc = *tel.schema;
+  if (sc.kind == model::SchemaKind::kEnum)
+    return sc.enum_value_schema == model::Primitive::kString ? ValueType::kString : ValueType::kInt;
+  if (sc.kind != model::SchemaKind::kPrimitive) return ValueType::kString;
+  if (model::IsIntegral(sc.primitive)) return ValueType::kInt;
+  if (tel.waveform) return ValueType::kDouble;
+  if (sc.primitive == model::Primitive::kBoolean) return ValueType::kBool;
+  if (model::IsNumeric(sc.primitive)) return ValueType::kDouble;
+  return ValueType::kString;
+}
+
+Pipeline::Pipeline(LiveState& live, metrics::Registry& metrics, PipelineOptions options,
+                   history::HistoryStore* history)
+    : live_(live),
+      options_(options),
+      history_(history),
+      observers_(std::make_shared<const std::vector<SampleObserver*>>()) {
+  history_failures_ = &metrics.GetCounter(
+      "lj_ingest_history_failures_total",
+      "Shard batches whose history write failed (their samples were rejected: storage).");
   for (size_t p = 0; p < kProtocols; ++p) {
     std::string proto(ingest::ProtocolName(static_cast<ingest::Protocol>(p)));
     accepted_[p] = &metrics.GetCounter("lj_ingest_samples_total",
@@ -134,6 +187,115 @@ void Pipeline::CountReject(ingest::IngestReport& report, Reject&& reject, uint64
     report.rejects.push_back(std::move(reject));
 }
 
+void Pipeline::AddObserver(SampleObserver* observer) {
+  std::lock_guard lock(observers_mu_);
+  auto next = std::make_shared<std::vector<SampleObserver*>>(*observers_);
+  next->push_back(observer);
+  observers_ = std::move(next);
+}
+
+history::SeriesId Pipeline::HistoryId(const TwinState& twin, int ti, Series& se, std::string* why) {
+  if (se.history_id != 0) return se.history_id;
+  const model::Telemetry& tel = twin.model->telemetry[ti];
+  history::SeriesInfo info{twin.id, tel.name, HistoryType(tel), tel.waveform};
+  Result<history::SeriesId> id = history_->Intern(info);
+  if (!id.ok()) {
+    *why = fmt::format("'{}': history: {}", tel.name, id.status().message());
+    return 0;
+  }
+  se.history_id = *id;
+  // Most specific retention rule: model+telemetry (3) > telemetry (2) > model (1).
+  int best = 0;
+  int64_t seconds = 0;
+  for (const history::RetentionRule& r : options_.retention) {
+    const bool model_ok = r.model.empty() || r.model == twin.model->id;
+    const bool tel_ok = r.telemetry.empty() || r.telemetry == tel.name;
+    const int score = (r.model.empty() ? 0 : 1) + (r.telemetry.empty() ? 0 : 2);
+    if (model_ok && tel_ok && score > best) {
+      best = score;
+      seconds = r.seconds;
+    }
+  }
+  if (best > 0) history_->SetRetention(*id, seconds);
+  return *id;
+}
+
+void Pipeline::WriteScalar(history::SeriesId id, const model::Schema& schema, const Value& raw,
+                           int64_t t_ns, ShardWork& work) {
+  const Value v = Normalized(schema, raw);
+  switch (v.kind) {
+    case ValueKind::kDouble:
+      work.wb->AddDouble(id, t_ns, v.d);
+      break;
+    case ValueKind::kInt:
+      work.wb->AddInt(id, t_ns, v.i);
+      break;
+    case ValueKind::kBool:
+      work.wb->AddInt(id, t_ns, v.b ? 1 : 0);
+      break;
+    case ValueKind::kString:
+      work.wb->AddString(id, t_ns, v.s);
+      break;
+  }
+}
+
+void Pipeline::CommitShard(ShardWork& work) {
+  for (ShardWork::Ready& p : work.pending) {
+    if (p.se->pending) work.ready.push_back({p.se, p.twin, p.telemetry, std::move(p.se->pending)});
+  }
+  work.pending.clear();
+  bool failed = false;
+  if (history_) {
+    for (const ShardWork::Ready& r : work.ready)
+      work.wb->AddBlock(r.se->history_id, r.block->t0_ns, r.block->rate_hz, r.block->values.data(),
+                        r.block->values.size());
+    if (!work.wb->empty()) {
+      Result<uint64_t> lsn = history_->Write(*work.wb);
+      if (lsn.ok()) {
+        work.report->lsn = std::max(work.report->lsn, *lsn);
+      } else {
+        failed = true;
+        history_failures_->Inc();
+        LJ_LOG_ERROR("history write failed; samples rejected", "error", lsn.status().ToString(),
+                     "samples", work.wb->samples());
+        const std::string why = fmt::format("history write failed: {}", lsn.status().message());
+        for (const ShardWork::Accepted& a : work.shard_items)
+          CountReject(*work.report, Reject{a.source, ErrorCode::kStorage, why}, a.count,
+                      work.protocol);
+        work.accepted -= work.shard_accepted;
+        work.scalars.resize(work.shard_scalars_begin);
+      }
+    }
+    work.wb->Clear();
+  }
+  for (ShardWork::Ready& r : work.ready) {
+    if (failed) {  // not in history: never shown live either; its sequence number is reused
+      r.se->next_seq = std::min(r.se->next_seq, r.block->seq);
+      continue;
+    }
+    std::shared_ptr<const WaveBlock> blk = live_.Publish(*r.se, std::move(r.block));
+    if (work.observe) {
+      work.blocks.push_back(AcceptedBlock{r.twin, r.telemetry, blk->t0_ns, blk->rate_hz,
+                                          std::span<const double>(blk->values)});
+      work.block_refs.push_back(std::move(blk));
+    }
+  }
+  work.ready.clear();
+  work.shard_items.clear();
+  work.shard_accepted = 0;
+  work.shard_scalars_begin = work.scalars.size();
+}
+
+void Pipeline::Notify(ingest::Protocol protocol, ShardWork& work) {
+  std::shared_ptr<const std::vector<SampleObserver*>> obs;
+  {
+    std::lock_guard lock(observers_mu_);
+    obs = observers_;
+  }
+  if (work.scalars.empty() && work.blocks.empty()) return;
+  for (SampleObserver* o : *obs) o->OnAccepted(protocol, work.scalars, work.blocks);
+}
+
 ingest::IngestReport Pipeline::Ingest(ingest::ParsedBatch& batch, ingest::Protocol protocol) {
   ingest::IngestReport report;
   batches_[static_cast<size_t>(protocol)]->Inc();
@@ -144,6 +306,7 @@ ingest::IngestReport Pipeline::Ingest(ingest::ParsedBatch& batch, ingest::Protoc
   const uint32_t shards = live_.shard_count();
   const size_t n = batch.samples.size();
   thread_local std::vector<uint32_t> shard_of, start, order, fill;  // reused per thread
+  thread_local history::WriteBatch wb;
   shard_of.resize(n);
   start.assign(shards + 1, 0);
   for (size_t i = 0; i < n; ++i) {
@@ -156,13 +319,19 @@ ingest::IngestReport Pipeline::Ingest(ingest::ParsedBatch& batch, ingest::Protoc
   for (size_t i = 0; i < n; ++i) order[fill[shard_of[i]]++] = static_cast<uint32_t>(i);
 
   const int64_t now = NowNs();
-  ShardWork work{&report, protocol, {}, 0};
+  ShardWork work;
+  work.report = &report;
+  work.protocol = protocol;
+  work.wb = &wb;
+  {
+    std::lock_guard lock(observers_mu_);
+    work.observe = !observers_->empty();
+  }
   for (uint32_t s = 0; s < shards; ++s) {
     if (start[s] == start[s + 1]) continue;
     live_.WithShard(s, [&](LiveState::TwinMap& twins) {
       ApplyShard(twins, batch, order.data() + start[s], start[s + 1] - start[s], now, work);
-      for (Series* se : work.pending) live_.PublishPending(*se);
-      work.pending.clear();
+      CommitShard(work);
     });
   }
   report.accepted = work.accepted;
@@ -170,6 +339,7 @@ ingest::IngestReport Pipeline::Ingest(ingest::ParsedBatch& batch, ingest::Protoc
   // Rejections were collected per shard; report them in source order.
   std::stable_sort(report.rejects.begin(), report.rejects.end(),
                    [](const Reject& a, const Reject& b) { return a.source < b.source; });
+  if (work.observe) Notify(protocol, work);
   return report;
 }
 
@@ -182,6 +352,11 @@ void Pipeline::ApplyShard(LiveState::TwinMap& twins, ingest::ParsedBatch& batch,
     const uint64_t count = smp.is_block() ? smp.count : 1;
     auto reject = [&](ErrorCode code, std::string msg) {
       CountReject(*work.report, Reject{smp.source, code, std::move(msg)}, count, work.protocol);
+    };
+    auto accept = [&] {
+      work.accepted += count;
+      work.shard_accepted += count;
+      if (history_) work.shard_items.push_back({smp.source, count});
     };
     if (!twin || smp.twin != twin_id) {
       auto it = twins.find(smp.twin);
@@ -210,13 +385,18 @@ void Pipeline::ApplyShard(LiveState::TwinMap& twins, ingest::ParsedBatch& batch,
     }
     const model::Schema& schema = *tel.schema;
     std::string why;
+    history::SeriesId hid = 0;
+    if (history_ && (hid = HistoryId(*twin, ti, se, &why)) == 0) {
+      reject(ErrorCode::kStorage, std::move(why));
+      continue;
+    }
     if (tel.waveform) {
       if (ErrorCode code = ApplyWave(batch, smp, tel, se, work, &why); code != ErrorCode::kOk) {
         reject(code, fmt::format("'{}': {}", tel.name, why));
         continue;
       }
       ++twin->version;
-      work.accepted += count;
+      accept();
       continue;
     }
     if (smp.is_block()) {
@@ -235,7 +415,11 @@ void Pipeline::ApplyShard(LiveState::TwinMap& twins, ingest::ParsedBatch& batch,
                          options_.out_of_order_tolerance_ns / 1e9));
       continue;
     }
-    ++work.accepted;
+    accept();
+    if (history_) WriteScalar(hid, schema, smp.value, smp.t_ns, work);
+    if (work.observe)
+      work.scalars.push_back(
+          AcceptedScalar{smp.twin, smp.telemetry, smp.t_ns, Normalized(schema, smp.value)});
     if (se.has_value() && smp.t_ns < se.t_ns) continue;  // late but tolerated: not the latest
     StoreScalar(schema, smp.value, smp.t_ns, se);
     ++twin->version;
@@ -353,6 +537,12 @@ ErrorCode Pipeline::ApplyWave(const ingest::ParsedBatch& batch, const ParsedSamp
   }
   const int64_t period_ns = static_cast<int64_t>(1e9 / rate);
   const int64_t newest_end = se.pending ? se.pending->end_ns() : se.last_end_ns;
+  if (history_ && newest_end != std::numeric_limits<int64_t>::min() &&
+      smp.t_ns < newest_end - period_ns / 2) {
+    *why = fmt::format("sample at {} overlaps the waveform data already held (until {})",
+                       FormatRfc3339(smp.t_ns), FormatRfc3339(newest_end));
+    return ErrorCode::kOutOfOrder;
+  }
   if (se.version > 0 || se.pending) {
     if (smp.t_ns < newest_end - options_.out_of_order_tolerance_ns) {
       *why = fmt::format("sample at {} is {:.3f} s before the waveform data already held",
@@ -364,9 +554,9 @@ ErrorCode Pipeline::ApplyWave(const ingest::ParsedBatch& batch, const ParsedSamp
                          se.pending->values.size() + count <= options_.max_block_values;
   if (!continues) {
     if (se.pending) {
-      live_.PublishPending(se);
+      work.ready.push_back({&se, smp.twin, tel.name, std::move(se.pending)});
     } else {
-      work.pending.push_back(&se);
+      work.pending.push_back({&se, smp.twin, tel.name, nullptr});
     }
     se.pending = std::make_unique<WaveBlock>();
     se.pending->seq = se.next_seq++;

@@ -3,18 +3,33 @@
 // tolerance, timestamp too far in the future, waveform rate mismatch, oversize) and applies the
 // accepted ones to LiveState, one shard lock per shard touched per batch.
 //
+// With a HistoryStore attached, the accepted samples of each shard are written to history
+// (one WriteBatch, one Write()) while that shard's lock is held and before its waveform blocks
+// are published to live state, so whatever a viewer can see live is already in history (the
+// exact history→live seam of the WebSocket `history_s` subscription). IngestReport::lsn is the
+// LSN to wait for before acknowledging (0 when nothing was written). A failed write rejects the
+// shard's samples with kStorage (its waveform blocks are dropped; scalar live values may already
+// show them). With history, a waveform sample overlapping the data already held is rejected.
+// After applying, the registered SampleObservers see the accepted samples (sample_observer.h).
+//
 // Invariants: a rejected sample never affects its neighbours; scalar live values only move
 // forward in time (a late sample within tolerance is accepted but does not replace a newer
 // value); consecutive waveform samples of one series in one batch become one block; every
 // sample is either counted accepted or rejected with exactly one reason (lj_ingest_* metrics).
-// Thread-safety: Ingest may be called concurrently from any thread.
+// Thread-safety: Ingest and AddObserver may be called concurrently from any thread.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "history/history.h"
 
 #include "ingest/ingest_sink.h"
 #include "live/live_state.h"
+#include "live/sample_observer.h"
 #include "metrics/metrics.h"
 
 namespace lj::live {
@@ -24,14 +39,27 @@ struct PipelineOptions {
   int64_t max_future_ns = 300'000'000'000;            // 5 min ahead of the server clock
   double rate_tolerance = 0.01;                       // relative, block rate vs model rate
   size_t max_block_values = 65536;
+  // History retention per model/telemetry (most specific wins), set when a series is first
+  // interned by this process; series no rule matches keep the store's default.
+  std::vector<history::RetentionRule> retention;
 };
 
 class Pipeline : public ingest::IngestSink {
  public:
-  Pipeline(LiveState& live, metrics::Registry& metrics, PipelineOptions options);
+  // `history` may be null (live only); it must outlive the pipeline.
+  Pipeline(LiveState& live, metrics::Registry& metrics, PipelineOptions options,
+           history::HistoryStore* history = nullptr);
   ingest::IngestReport Ingest(ingest::ParsedBatch& batch, ingest::Protocol protocol) override;
+  // Registers an observer (not owned; it must outlive the pipeline). Observers added while
+  // ingest runs see the batches that start after the call.
+  void AddObserver(SampleObserver* observer);
+  history::HistoryStore* history() const { return history_; }
 
-  static constexpr size_t kReasons = 10;
+  // The history value type of a telemetry: integral → kInt, boolean → kBool, string or enum of
+  // strings → kString, else kDouble (waveforms: kInt or kDouble).
+  static history::ValueType HistoryType(const model::Telemetry& tel);
+
+  static constexpr size_t kReasons = 11;
 
  private:
   struct ShardWork;
@@ -45,9 +73,20 @@ class Pipeline : public ingest::IngestSink {
                       const model::Telemetry& tel, Series& se, ShardWork& work, std::string* why);
   void CountReject(ingest::IngestReport& report, ingest::Reject&& reject, uint64_t samples,
                    ingest::Protocol protocol);
+  // Interns the series in history (cached in Series::history_id); 0 with `why` on failure.
+  history::SeriesId HistoryId(const TwinState& twin, int ti, Series& se, std::string* why);
+  void WriteScalar(history::SeriesId id, const model::Schema& schema, const ingest::Value& v,
+                   int64_t t_ns, ShardWork& work);
+  // Writes the shard's batch and publishes its blocks (or drops them if the write failed).
+  void CommitShard(ShardWork& work);
+  void Notify(ingest::Protocol protocol, ShardWork& work);
 
   LiveState& live_;
   PipelineOptions options_;
+  history::HistoryStore* history_ = nullptr;
+  std::mutex observers_mu_;
+  std::shared_ptr<const std::vector<SampleObserver*>> observers_;
+  metrics::Counter* history_failures_ = nullptr;
   static constexpr size_t kProtocols = static_cast<size_t>(ingest::Protocol::kCount);
   std::array<metrics::Counter*, kProtocols> accepted_{};
   std::array<metrics::Counter*, kProtocols> batches_{};

@@ -47,6 +47,7 @@ struct Series {
   uint64_t next_seq = 0;
   int64_t last_end_ns = std::numeric_limits<int64_t>::min();  // end of the newest block
   std::unique_ptr<WaveBlock> pending;  // block being assembled by the current batch
+  uint32_t history_id = 0;             // history::SeriesId, interned lazily by the Pipeline
   bool has_value() const { return version > 0; }
 };
 
