@@ -1,0 +1,425 @@
+// End-to-end: real MLLP frames over loopback TCP into a running MllpServer, backed by a
+// temporary SQLite twin graph holding the demo ward and the real live::Pipeline.
+#include "hl7/mllp_server.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <filesystem>
+
+#include "common/time.h"
+#include "hl7/dtm.h"
+#include "hl7/message.h"
+#include "hl7/mllp.h"
+#include "live/live_state.h"
+#include "live/pipeline.h"
+#include "sim/ward_builder.h"
+
+namespace lj::hl7 {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+class Client {
+ public:
+  explicit Client(uint16_t port) : socket_(io_) {
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  void Write(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  // Reads one framed ACK and parses it.
+  Message ReadAck() {
+    boost::system::error_code ec;
+    size_t n = asio::read_until(socket_, asio::dynamic_buffer(in_), "\x1c\r", ec);
+    EXPECT_FALSE(ec) << ec.message();
+    if (ec) return *Message::Parse("MSH|^~\\&|\rMSA|XX\r");
+    std::string frame = in_.substr(0, n);
+    in_.erase(0, n);
+    EXPECT_EQ(frame.front(), kMllpStart);
+    Result<Message> m = Message::Parse(frame.substr(1, frame.size() - 3));
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return m.ok() ? *m : *Message::Parse("MSH|^~\\&|\rMSA|XX\r");
+  }
+  Message Send(std::string_view payload) {
+    Write(MllpFrame(payload));
+    return ReadAck();
+  }
+  bool ClosedByPeer() {
+    char c;
+    boost::system::error_code ec;
+    socket_.read_some(asio::buffer(&c, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+
+ private:
+  asio::io_context io_;
+  tcp::socket socket_;
+  std::string in_;
+};
+
+std::string Msh(std::string_view type, std::string_view control_id) {
+  return fmt::format("MSH|^~\\&|HIS|HOSP|LINGJING|WARD|{}||{}|{}|P|2.5\r", FormatDtm(NowNs()), type,
+                     control_id);
+}
+
+std::string Adt(std::string_view event, std::string_view control_id, std::string_view mrn,
+                std::string_view bed, std::string_view extra_pid = "Doe^Jane^Q||19700102|F") {
+  return Msh(fmt::format("ADT^{}^ADT_{}", event, event), control_id) +
+         fmt::format("EVN|{}|20261123101500\r", event) +
+         fmt::format("PID|1||{}^^^HOSP^MR||{}\r", mrn, extra_pid) +
+         fmt::format("PV1|1|I|WARD-A^^{}^HOSP\r", bed);
+}
+
+class MllpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("lj_hl7_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    for (const auto& [name, text] : model::BuiltinWardModels()) {
+      ASSERT_TRUE(models_.LoadJson(text, name).ok()) << name;
+    }
+    ASSERT_TRUE(models_.Resolve().ok());
+    auto g = graph::TwinGraph::Open((dir_ / "graph.db").string(), models_);
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    graph_ = std::move(*g);
+    live_ = std::make_unique<live::LiveState>(models_, live::LiveOptions{});
+    graph_->AddListener(live_.get());
+    sim::WardLayout layout;
+    layout.beds = 4;
+    Status s = sim::BuildWard(*graph_, layout);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    pipeline_ = std::make_unique<live::Pipeline>(*live_, metrics_, live::PipelineOptions{});
+    MllpOptions o;
+    o.port = 0;
+    o.max_message_bytes = 4096;
+    auto server = MllpServer::Start(o, *graph_, *pipeline_, metrics_);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+  }
+  void TearDown() override {
+    server_.reset();
+    pipeline_.reset();
+    graph_.reset();
+    live_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string Occupant(const std::string& bed) {
+    auto rels = graph_->ListRelationships(bed);
+    EXPECT_TRUE(rels.ok());
+    std::string who;
+    for (const auto& r : *rels) {
+      if (r.name == "occupiedBy") who += (who.empty() ? "" : ",") + r.target;
+    }
+    return who;
+  }
+  // Latest value and time of a monitor's scalar telemetry; NaN when none.
+  std::pair<double, int64_t> Latest(const std::string& twin, const std::string& telemetry) {
+    std::pair<double, int64_t> out{std::nan(""), 0};
+    auto t = live_->Find(twin);
+    if (!t) return out;
+    live_->WithShard(t->shard, [&](live::LiveState::TwinMap&) {
+      int i = t->model->FindTelemetry(telemetry);
+      if (i >= 0 && t->series[static_cast<size_t>(i)].has_value()) {
+        out = {t->series[static_cast<size_t>(i)].d, t->series[static_cast<size_t>(i)].t_ns};
+      }
+    });
+    return out;
+  }
+  uint64_t Counter(const std::string& needle) {
+    const std::string text = metrics_.RenderPrometheus();
+    size_t p = text.find("\n" + needle + " ");
+    return p == std::string::npos ? 0 : std::stoull(text.substr(p + needle.size() + 2));
+  }
+
+  std::filesystem::path dir_;
+  model::ModelRegistry models_;
+  metrics::Registry metrics_;
+  std::unique_ptr<graph::TwinGraph> graph_;
+  std::unique_ptr<live::LiveState> live_;
+  std::unique_ptr<live::Pipeline> pipeline_;
+  std::unique_ptr<MllpServer> server_;
+};
+
+TEST_F(MllpServerTest, AdmitCreatesPatientAndOccupiesBed) {
+  Client c(server_->port());
+  Message ack = c.Send(Adt("A01", "M1", "MRN900001", "A01"));
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_EQ(ack.Get("MSA-2"), "M1");
+  EXPECT_EQ(ack.Get("MSH-9"), "ACK");
+  EXPECT_EQ(ack.Get("MSH-5"), "HIS");
+  EXPECT_EQ(ack.Get("MSH-3"), "LINGJING");
+  EXPECT_NE(ack.ControlId(), "M1");
+  EXPECT_EQ(Occupant("bed-a01"), "patient-mrn-MRN900001");
+  auto p = graph_->GetTwin("patient-mrn-MRN900001");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->properties["mrn"], "MRN900001");
+  EXPECT_EQ(p->properties["name"], "Jane Q Doe");
+  EXPECT_EQ(p->properties["birthDate"], "1970-01-02");
+  EXPECT_EQ(p->properties["sex"], "female");
+  // The displaced demo patient keeps its twin but no longer occupies a bed.
+  EXPECT_TRUE(graph_->GetTwin("patient-a01").ok());
+  auto in = graph_->IncomingRelationships("patient-a01");
+  ASSERT_TRUE(in.ok());
+  EXPECT_TRUE(in->empty());
+
+  // A repeated A01 updates instead of failing.
+  ack = c.Send(Adt("A01", "M2", "MRN900001", "A01", "Doe^Janet||19700102|F"));
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_EQ(graph_->GetTwin("patient-mrn-MRN900001")->properties["name"], "Janet Doe");
+  EXPECT_EQ(Occupant("bed-a01"), "patient-mrn-MRN900001");
+  EXPECT_EQ(Counter("lj_hl7_messages_total{type=\"ADT^A01\",ack=\"AA\"}"), 2u);
+}
+
+TEST_F(MllpServerTest, AdmitFindsBedByLabelAndExistingPatientByMrn) {
+  auto demo = graph_->GetTwin("patient-a03");
+  ASSERT_TRUE(demo.ok());
+  const std::string mrn = demo->properties["mrn"];
+  Client c(server_->port());
+  // "a04" is the label A04 in another case; the demo patient of bed A03 moves there.
+  Message ack = c.Send(Adt("A01", "M1", mrn, "a04"));
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_EQ(Occupant("bed-a04"), "patient-a03");
+  EXPECT_EQ(Occupant("bed-a03"), "");
+  EXPECT_FALSE(graph_->GetTwin("patient-mrn-" + mrn).ok());  // no duplicate patient
+}
+
+TEST_F(MllpServerTest, TransferDischargeAndUpdate) {
+  Client c(server_->port());
+  ASSERT_EQ(c.Send(Adt("A01", "M1", "MRN1", "A01")).Get("MSA-1"), "AA");
+  Message ack = c.Send(Adt("A02", "M2", "MRN1", "A02"));
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_EQ(Occupant("bed-a01"), "");
+  EXPECT_EQ(Occupant("bed-a02"), "patient-mrn-MRN1");
+
+  ack = c.Send(Adt("A08", "M3", "MRN1", "", "Doe^Jane||19700102|O"));
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_EQ(graph_->GetTwin("patient-mrn-MRN1")->properties["sex"], "other");
+  EXPECT_EQ(Occupant("bed-a02"), "patient-mrn-MRN1");
+
+  ack = c.Send(Adt("A03", "M4", "MRN1", ""));
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_EQ(Occupant("bed-a02"), "");
+  EXPECT_TRUE(graph_->GetTwin("patient-mrn-MRN1").ok());
+  // Discharging again is accepted (idempotent).
+  EXPECT_EQ(c.Send(Adt("A03", "M5", "MRN1", "")).Get("MSA-1"), "AA");
+}
+
+TEST_F(MllpServerTest, UnknownBedAndUnknownPatientGetAeAndChangeNothing) {
+  Client c(server_->port());
+  Message ack = c.Send(Adt("A01", "M1", "MRN2", "Z99"));
+  EXPECT_EQ(ack.Get("MSA-1"), "AE");
+  EXPECT_EQ(ack.Get("MSA-2"), "M1");
+  EXPECT_EQ(ack.Get("ERR-2"), "PV1");
+  EXPECT_EQ(ack.Get("ERR-2.3"), "3");
+  EXPECT_EQ(ack.Get("ERR-3"), "204");
+  EXPECT_EQ(ack.Get("ERR-8"), "unknown bed 'Z99'");
+  EXPECT_FALSE(graph_->GetTwin("patient-mrn-MRN2").ok());
+
+  ack = c.Send(Adt("A02", "M2", "NOBODY", "A01"));
+  EXPECT_EQ(ack.Get("MSA-1"), "AE");
+  EXPECT_EQ(ack.Get("ERR-8"), "unknown patient MRN 'NOBODY'");
+  EXPECT_EQ(Occupant("bed-a01"), "patient-a01");
+
+  ack = c.Send(Adt("A01", "M3", "MRN3", "A01", "Doe^J||19701302|F"));
+  EXPECT_EQ(ack.Get("MSA-1"), "AE");
+  EXPECT_EQ(ack.Get("ERR-2.3"), "7");
+  EXPECT_NE(ack.Get("ERR-8").find("PID-7: '19701302': month out of range"), std::string::npos)
+      << ack.Get("ERR-8");
+}
+
+TEST_F(MllpServerTest, MalformedGetsArAndTheConnectionStaysUp) {
+  Client c(server_->port());
+  Message ack = c.Send("MSH|^~\\&|HIS|HOSP|LJ|W|20261123||ADT^A01|BAD1|P|2.5\rpid|oops\r");
+  EXPECT_EQ(ack.Get("MSA-1"), "AR");
+  EXPECT_EQ(ack.Get("MSA-2"), "BAD1");  // salvaged from the MSH line
+  EXPECT_EQ(ack.Get("ERR-3"), "102");
+  EXPECT_NE(ack.Get("ERR-8").find("segment 2: invalid segment name"), std::string::npos);
+
+  ack = c.Send("this is not HL7");
+  EXPECT_EQ(ack.Get("MSA-1"), "AR");
+  EXPECT_EQ(ack.Get("MSA-2"), "");
+
+  ack = c.Send("MSH|^~\\&|HIS|HOSP|LJ|W|20261123||ADT^A01|||2.5\rPID|1\r");
+  EXPECT_EQ(ack.Get("MSA-1"), "AR");
+  EXPECT_EQ(ack.Get("ERR-8"), "MSH-10: missing message control id");
+  EXPECT_EQ(ack.Get("ERR-3"), "101");
+
+  ack = c.Send("MSH|^~\\&|HIS|HOSP|LJ|W|20261123||||P|2.5\rPID|1\r");
+  EXPECT_EQ(ack.Get("ERR-8"), "MSH-9: missing message type");
+
+  ack = c.Send(Msh("SIU^S12", "S1") + "SCH|1\r");
+  EXPECT_EQ(ack.Get("MSA-1"), "AR");
+  EXPECT_EQ(ack.Get("ERR-3"), "200");
+  ack = c.Send(Msh("ADT^A99", "S2") + "PID|1\r");
+  EXPECT_EQ(ack.Get("ERR-3"), "201");
+  ack = c.Send("MSH|^~\\&|HIS|HOSP|LJ|W|20261123||ADT^A01|V1|P|2.1\rPID|1\r");
+  EXPECT_EQ(ack.Get("ERR-3"), "203");
+  EXPECT_EQ(ack.Version(), "2.1");  // the ACK answers in the message's version
+
+  ack = c.Send(Adt("A01", "GOOD", "MRN5", "A02"));
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_EQ(Occupant("bed-a02"), "patient-mrn-MRN5");
+  EXPECT_EQ(Counter("lj_hl7_connections_total"), 1u);
+}
+
+TEST_F(MllpServerTest, FramesSplitByteByByteAndPackedIntoOneWrite) {
+  Client c(server_->port());
+  for (char ch : MllpFrame(Adt("A01", "B1", "MRN6", "A03"))) c.Write(std::string_view(&ch, 1));
+  Message ack = c.ReadAck();
+  EXPECT_EQ(ack.Get("MSA-2"), "B1");
+  EXPECT_EQ(ack.Get("MSA-1"), "AA");
+
+  c.Write(MllpFrame(Adt("A02", "T1", "MRN6", "A04")) + "garbage\r\n\x1c" +
+          MllpFrame(Adt("A08", "T2", "MRN6", "", "Roe^Jane||19700102|F")) + "more junk" +
+          MllpFrame(Adt("A03", "T3", "MRN6", "")));
+  for (const char* id : {"T1", "T2", "T3"}) {
+    ack = c.ReadAck();
+    EXPECT_EQ(ack.Get("MSA-2"), id);
+    EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  }
+  EXPECT_EQ(Occupant("bed-a04"), "");
+  EXPECT_EQ(graph_->GetTwin("patient-mrn-MRN6")->properties["name"], "Jane Roe");
+  EXPECT_EQ(Counter("lj_hl7_framing_errors_total{kind=\"garbage\"}"), 2u);
+}
+
+TEST_F(MllpServerTest, OversizeFrameGetsArAndTheConnectionStaysUp) {
+  Client c(server_->port());
+  std::string big = Msh("ADT^A01", "BIG") + "PID|1||X^^^H^MR||" + std::string(10000, 'a') + "\r";
+  Message ack = c.Send(big);
+  EXPECT_EQ(ack.Get("MSA-1"), "AR");
+  EXPECT_EQ(ack.Get("MSA-2"), "BIG");
+  EXPECT_EQ(ack.Get("ERR-5"), "1002");
+  EXPECT_EQ(c.Send(Adt("A01", "OK", "MRN7", "A01")).Get("MSA-1"), "AA");
+  EXPECT_EQ(Counter("lj_hl7_framing_errors_total{kind=\"oversize\"}"), 1u);
+}
+
+std::string Oru(std::string_view control_id, std::string_view mrn, std::string_view obx) {
+  return Msh("ORU^R01^ORU_R01", control_id) + fmt::format("PID|||{}^^^HOSP^MR||Doe^Jane\r", mrn) +
+         "OBR|1|||182777000^monitoring of patient^SNOMED-CT|||20261123101500\r" + std::string(obx);
+}
+
+TEST_F(MllpServerTest, OruBecomesTelemetryOnTheBedsideMonitor) {
+  auto demo = graph_->GetTwin("patient-a02");
+  ASSERT_TRUE(demo.ok());
+  const std::string mrn = demo->properties["mrn"];
+  const int64_t t0 = (NowNs() / 1'000'000'000 - 60) * 1'000'000'000;
+  const std::string ts = FormatDtm(t0);
+  std::string obx =
+      "OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X\r" +
+      fmt::format(
+          "OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R|"
+          "||{}\r",
+          ts) +
+      fmt::format("OBX|3|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|1.2.1.1|75|/min^^UCUM|||||R|||{}\r",
+                  ts) +
+      fmt::format(
+          "OBX|4|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.2.1.2|97|262688^MDC_DIM_PERCENT^MDC|||||R|||{"
+          "}\r",
+          ts) +
+      fmt::format(
+          "OBX|5|NM|151562^MDC_RESP_RATE^MDC|1.3.1.1|16|264928^MDC_DIM_RESP_PER_MIN^MDC|||||R|||{}"
+          "\r",
+          ts) +
+      fmt::format("OBX|6|NM|150344^MDC_TEMP^MDC|1.4.1.1|98.6|266560^MDC_DIM_FAHR^MDC|||||R|||{}\r",
+                  ts) +
+      fmt::format("OBX|7|NM|150301^MDC_PRESS_BLD_NONINV_SYS^MDC|1.5.1.1|16|kPa^^UCUM|||||R|||{}\r",
+                  ts) +
+      fmt::format(
+          "OBX|8|NM|150302^MDC_PRESS_BLD_NONINV_DIA^MDC|1.5.1.2|80|266016^MDC_DIM_MMHG^MDC|||||R|||"
+          "{}\r",
+          ts) +
+      fmt::format(
+          "OBX|9|NM|150303^MDC_PRESS_BLD_NONINV_MEAN^MDC|1.5.1.3|93|mm[Hg]^^UCUM|||||R|||{}\r",
+          ts) +
+      fmt::format("OBX|10|NM|188736^MDC_UNMAPPED^MDC|1.6.1.1|1|%^^UCUM|||||R|||{}\r", ts);
+  Client c(server_->port());
+  Message ack = c.Send(Oru("O1", mrn, obx));
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_EQ(ack.Get("MSH-9.2"), "R01");
+  auto hr = Latest("monitor-a02", "hr");
+  EXPECT_DOUBLE_EQ(hr.first, 72);  // ECG heart rate wins over the pulse rate
+  EXPECT_EQ(hr.second, t0);
+  EXPECT_DOUBLE_EQ(Latest("monitor-a02", "spo2").first, 97);
+  EXPECT_DOUBLE_EQ(Latest("monitor-a02", "rr").first, 16);
+  EXPECT_NEAR(Latest("monitor-a02", "temp").first, 37.0, 1e-9);
+  EXPECT_NEAR(Latest("monitor-a02", "nibpSys").first, 120.01, 0.01);
+  EXPECT_DOUBLE_EQ(Latest("monitor-a02", "nibpDia").first, 80);
+  EXPECT_DOUBLE_EQ(Latest("monitor-a02", "nibpMean").first, 93);
+  EXPECT_TRUE(std::isnan(Latest("monitor-a01", "hr").first));
+  EXPECT_EQ(Counter("lj_hl7_obx_ignored_total"), 3u);  // MDS row, superseded pulse, unmapped
+  EXPECT_EQ(Counter("lj_ingest_samples_total{protocol=\"hl7\"}"), 7u);
+}
+
+TEST_F(MllpServerTest, OruTimeFallsBackToObrAndDeviceIdentifierWins) {
+  auto demo = graph_->GetTwin("patient-a01");
+  const std::string mrn = demo->properties["mrn"];
+  const int64_t t0 = (NowNs() / 1'000'000'000 - 120) * 1'000'000'000;
+  // OBR-7 in local time +0800, no OBX-14; OBX-18 names monitor-a03 explicitly.
+  std::string msg = Msh("ORU^R01", "O2") + fmt::format("PID|||{}^^^HOSP^MR\r", mrn) +
+                    fmt::format("OBR|1||||||{}\r",
+                                FormatDtm(t0 + 8 * 3600'000'000'000LL).substr(0, 14) + "+0800") +
+                    "OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||91|%^^UCUM|||||F|||||||monitor-a03\r"
+                    "OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||92|%^^UCUM|||||F\r";
+  Client c(server_->port());
+  Message ack = c.Send(msg);
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_DOUBLE_EQ(Latest("monitor-a03", "spo2").first, 91);
+  EXPECT_EQ(Latest("monitor-a03", "spo2").second, t0);
+  EXPECT_DOUBLE_EQ(Latest("monitor-a01", "spo2").first, 92);
+}
+
+TEST_F(MllpServerTest, OruRejectsAreReportedWhileTheRestIsAccepted) {
+  const std::string mrn = graph_->GetTwin("patient-a04")->properties["mrn"];
+  const std::string ts = FormatDtm(NowNs() - 30'000'000'000);
+  std::string obx =
+      fmt::format("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC||80|264864^^MDC|||||F|||{}\r", ts) +
+      fmt::format("OBX|2|NM|150344^MDC_TEMP^MDC||37|mmol/L^^UCUM|||||F|||{}\r", ts) +
+      fmt::format("OBX|3|NM|151562^MDC_RESP_RATE^MDC||fast|/min^^UCUM|||||F|||{}\r", ts) +
+      fmt::format("OBX|4|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||95|%^^UCUM|||||F|||2026113\r") +
+      fmt::format("OBX|5|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||96|%^^UCUM|||||F|||{}\r",
+                  FormatDtm(NowNs() + 3600'000'000'000LL));
+  Client c(server_->port());
+  Message ack = c.Send(Oru("O3", mrn, obx));
+  EXPECT_EQ(ack.Get("MSA-1"), "AE");
+  std::vector<std::string> errs;
+  for (const Segment& s : ack.segments()) {
+    if (s.name() == "ERR")
+      errs.push_back(s.Get(2) + "/" + s.Get(2, 1, 2) + "/" + s.Get(2, 1, 3) + " " + s.Get(5) + " " +
+                     s.Get(8));
+  }
+  ASSERT_EQ(errs.size(), 4u);
+  EXPECT_NE(
+      errs[0].find("OBX/2/6 1000 OBX(2)-6: 150344 MDC_TEMP: unit 'mmol/L' is not a unit of temp"),
+      std::string::npos)
+      << errs[0];
+  EXPECT_NE(errs[1].find("OBX/3/5 2003 OBX(3)-5:"), std::string::npos) << errs[1];
+  EXPECT_NE(errs[2].find("OBX/4/14 2006 OBX(4)-14:"), std::string::npos) << errs[2];
+  EXPECT_NE(errs[3].find("OBX/5/5 2006 OBX(5):"), std::string::npos)
+      << errs[3];  // pipeline: future
+  EXPECT_DOUBLE_EQ(Latest("monitor-a04", "hr").first, 80);
+
+  // Unknown patient: every observation is rejected with the reason.
+  ack = c.Send(
+      Oru("O4", "NOBODY",
+          fmt::format("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC||80|/min^^UCUM|||||F|||{}\r", ts)));
+  EXPECT_EQ(ack.Get("MSA-1"), "AE");
+  EXPECT_NE(ack.Get("ERR-8").find("unknown patient MRN 'NOBODY'"), std::string::npos)
+      << ack.Get("ERR-8");
+}
+
+TEST_F(MllpServerTest, StopClosesConnectionsAndIsIdempotent) {
+  Client c(server_->port());
+  EXPECT_EQ(c.Send(Adt("A01", "M1", "MRN8", "A01")).Get("MSA-1"), "AA");
+  server_->Stop();
+  server_->Stop();
+  EXPECT_TRUE(c.ClosedByPeer());
+}
+
+}  // namespace
+}  // namespace lj::hl7
