@@ -154,10 +154,17 @@ Status ParseObsQuery(FhirService::Impl& s, const Params& params, bool lastn, Obs
       std::optional<std::string> raw = UnBase64Url(v);
       int64_t t = 0;
       uint32_t series = 0;
-      char dir = 0;
-      if (!raw || std::sscanf(raw->c_str(), "%c:%ld:%u", &dir, &t, &series) != 3 ||
-          (dir != 'a' && dir != 'd'))
-        return Invalid("", "_cursor: not a cursor this server issued");
+      char dir = raw && raw->size() > 2 && (*raw)[1] == ':' ? (*raw)[0] : 0;
+      size_t colon = raw ? raw->find(':', 2) : std::string::npos;
+      bool ok = (dir == 'a' || dir == 'd') && colon != std::string::npos;
+      if (ok) {
+        const char* b = raw->data();
+        auto r1 = std::from_chars(b + 2, b + colon, t);
+        auto r2 = std::from_chars(b + colon + 1, b + raw->size(), series);
+        ok = r1.ec == std::errc() && r1.ptr == b + colon && r2.ec == std::errc() &&
+             r2.ptr == b + raw->size() && t < kMax;
+      }
+      if (!ok) return Invalid("", "_cursor: not a cursor this server issued");
       q->cursor = {t, series};
       q->descending = dir == 'd';
       continue;
