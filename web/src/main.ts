@@ -84,7 +84,9 @@ store.on((kind) => {
     ward.setLayout(layoutWard(store.structure));
     const w = store.structure.wards[0];
     $('ward-name').textContent = w ? w.name : ROOT;
-    if (panel.bedId && !store.structure.beds.some((b) => b.id === panel.bedId)) select(null);
+    const open = store.structure.beds.find((b) => b.id === panel.bedId);
+    if (panel.bedId && !open) select(null);
+    else if (open) setWaveMonitor(open.monitorId ?? null);
     overview.update(computeViews(), performance.now(), true);
   }
 });

@@ -8,6 +8,7 @@ import { buildStructure, type Structure } from './structure';
 type Listener = (kind: 'structure' | 'values', changed?: Set<string>) => void;
 
 const STRUCTURAL = ['Hospital', 'Ward', 'Room', 'Bed'];
+const RELATIONSHIP_REFRESH_MS = 20_000;
 
 export class TwinStore {
   readonly twins = new Map<string, Twin>();
@@ -15,6 +16,7 @@ export class TwinStore {
   structure: Structure = { wards: [], rooms: new Map(), beds: [] };
   private listeners: Listener[] = [];
   private relTimer: ReturnType<typeof setTimeout> | undefined;
+  private relRefresh: ReturnType<typeof setInterval> | undefined;
   /** Sensor times of scalars received since the last frame (for the latency readout). */
   pendingTimes: number[] = [];
 
@@ -35,6 +37,10 @@ export class TwinStore {
         for (const t of m.twins ?? []) this.upsert(t, true);
         this.restructure();
         this.scheduleRelationships(0);
+        // A patient moved between beds of the subtree stays subscribed (no `twin` message): a
+        // slow refresh of the relationships catches such moves.
+        clearInterval(this.relRefresh);
+        this.relRefresh = setInterval(() => void this.fetchRelationships(), RELATIONSHIP_REFRESH_MS);
         break;
       case 'delta': {
         const changed = new Set<string>();

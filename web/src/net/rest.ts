@@ -66,7 +66,11 @@ export async function acknowledgeAlarm(base: string, alarmId: string): Promise<b
   return r.ok;
 }
 
-/** Aggregated trend of one telemetry over the last `rangeMs`, or null without a history API. */
+/**
+ * Trend of one telemetry over the last `rangeMs` in equal-width buckets (min/max/avg), from
+ * GET /api/v1/twins/{id}/telemetry/{name}/history?from&to&buckets (doc/protocols/history-api.md).
+ * null when the engine has no history route; [] when the series has no stored data.
+ */
 export async function fetchTrend(
   base: string,
   twinId: string,
@@ -76,18 +80,18 @@ export async function fetchTrend(
 ): Promise<TrendPoint[] | null> {
   const to = Date.now();
   const from = to - rangeMs;
-  const step = Math.max(1000, Math.round(rangeMs / buckets));
   const url =
-    `${base}/api/v1/history/${encodeURIComponent(twinId)}/${encodeURIComponent(telemetry)}` +
-    `?from=${from}&to=${to}&step_ms=${step}&agg=mean,min,max`;
-  const j = (await getJson(url)) as { points?: unknown[]; value?: unknown[] } | null;
-  if (j === null) return null;
-  const pts = j.points ?? j.value ?? [];
-  return pts
-    .map((p) => {
-      const o = p as Record<string, unknown>;
-      const mean = Number(o.mean ?? o.v ?? o.value);
-      return { t: time(o.t) ?? NaN, mean, min: Number(o.min ?? mean), max: Number(o.max ?? mean) };
-    })
+    `${base}/api/v1/twins/${encodeURIComponent(twinId)}/telemetry/${encodeURIComponent(telemetry)}` +
+    `/history?from=${from}&to=${to}&buckets=${buckets}`;
+  const r = await fetch(url, { headers: { Accept: 'application/json' } });
+  if (r.status === 404) {
+    const body = (await r.json().catch(() => ({}))) as { message?: string };
+    return /no route/i.test(body.message ?? 'no route') ? null : [];
+  }
+  if (!r.ok) throw new Error(`history: HTTP ${r.status}`);
+  const j = (await r.json()) as { buckets?: Array<Record<string, unknown>> };
+  return (j.buckets ?? [])
+    .filter((b) => Number(b.count) > 0)
+    .map((b) => ({ t: Number(b.t), mean: Number(b.avg), min: Number(b.min), max: Number(b.max) }))
     .filter((p) => Number.isFinite(p.t) && Number.isFinite(p.mean));
 }

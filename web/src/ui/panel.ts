@@ -33,6 +33,7 @@ export class PatientPanel {
   private lastSlow = 0;
   private alarmTimer: ReturnType<typeof setInterval> | undefined;
   private view?: BedView;
+  private loadedFor: string | null = null; // bed whose trend and alarms were first fetched
 
   constructor(
     private readonly root: HTMLElement,
@@ -100,8 +101,8 @@ export class PatientPanel {
     this.bedId = bedId;
     this.root.hidden = false;
     this.lastSlow = 0;
-    void this.loadTrend();
-    void this.loadAlarms();
+    this.loadedFor = null;
+    this.view = undefined;
     clearInterval(this.alarmTimer);
     this.alarmTimer = setInterval(() => void this.loadAlarms(), 3000);
   }
@@ -115,6 +116,11 @@ export class PatientPanel {
   /** Called every frame while open: ECG every frame, the rest at 4 Hz. */
   update(v: BedView, playTime: number | null, nowMs: number): void {
     this.view = v;
+    if (this.loadedFor !== v.bed.id) {
+      this.loadedFor = v.bed.id;
+      void this.loadTrend();
+      void this.loadAlarms();
+    }
     if (v.bed.monitorId) {
       const { blocks, gaps } = this.waves.get(v.bed.monitorId, 'ecg');
       drawEcgStrip(this.ecg, blocks, gaps, playTime);
