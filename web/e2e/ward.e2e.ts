@@ -141,6 +141,45 @@ describe.skipIf(!chromiumPath)('web client against lingjing demo', () => {
     saveArtifact('patient-panel.png', await page.screenshot());
   });
 
+  it('raises a deterioration alarm visible in panel and overview, and acknowledges it', async (ctx) => {
+    const probe = await fetch(`${engine.base}/api/v1/alarms`);
+    if (probe.status === 404 || probe.status === 503) {
+      console.warn(`alarm API absent (HTTP ${probe.status}): alarm e2e skipped`);
+      ctx.skip();
+    }
+    const bed = (await page.evaluate(() => window.__lj.selected))!;
+    const occupied = (await (await fetch(`${engine.base}/api/v1/twins/${bed}/relationships/occupiedBy`)).json()) as { $targetId: string };
+    const patient = occupied.$targetId;
+    const limits = `${engine.base}/api/v1/patients/${patient}/alarm-limits`;
+    // Deterioration as the alarm engine sees it: the live HR is now above the patient's HR limit.
+    const put = await fetch(limits, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ hr: { extremeLow: 20, low: 30, high: 45, onsetS: 0 } }),
+    });
+    expect(put.status, await put.clone().text()).toBe(200);
+    try {
+      await waitFor('an HR alarm with Acknowledge in the panel', () => page.isVisible('#panel li[data-alarm] button.ack'), 90_000);
+      const text = await page.textContent('#panel .alarms');
+      expect(text).toMatch(/HR/);
+      await waitFor('the alarm on the bed', () => page.evaluate((b) => (window.__lj.value(b, 'priority') as number) >= 1, bed), 60_000);
+      saveArtifact('alarm-panel.png', await page.screenshot());
+      await page.click('#view-overview');
+      const tile = `#overview .tile[data-bed="${bed}"]`;
+      await waitFor('the alarm on the overview tile', async () => Number(await page.getAttribute(tile, 'data-priority')) >= 1, 30_000);
+      expect(await page.textContent(`${tile} .alarm`)).toMatch(/HR/);
+      saveArtifact('alarm-overview.png', await page.screenshot());
+      await page.click('#panel li[data-alarm] button.ack');
+      await waitFor('acknowledged', async () => /acknowledged/.test((await page.textContent('#panel .alarms')) ?? ''), 30_000);
+      const shown = (await (await fetch(`${engine.base}/api/v1/alarms?patient=${patient}`)).json()) as { value: Array<{ state: string }> };
+      expect(shown.value.some((a) => a.state === 'acknowledged')).toBe(true);
+      await waitFor('tile back to no unacknowledged alarm', async () => Number(await page.getAttribute(tile, 'data-priority')) === 0, 60_000);
+    } finally {
+      await fetch(limits, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      await page.click('#view-ward');
+    }
+  });
+
   it('lists every bed in the overview, sorted by priority and NEWS2', async () => {
     await page.click('#view-overview');
     await waitFor('tiles', () => page.evaluate((n) => document.querySelectorAll('#overview .tile').length === n, BEDS));

@@ -17,13 +17,6 @@ export interface TrendPoint {
   max: number;
 }
 
-async function getJson(url: string): Promise<unknown | null> {
-  const r = await fetch(url, { headers: { Accept: 'application/json' } });
-  if (r.status === 404 || r.status === 405) return null;
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-  return r.json();
-}
-
 function str(v: unknown, d = ''): string {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : d;
 }
@@ -37,24 +30,25 @@ function time(v: unknown): number | undefined {
   return undefined;
 }
 
-/** Alarms of one patient, or null when the alarm API is absent. */
+/** Shown alarms of one patient (doc/protocols/alarms.md), or null when the alarm API is absent. */
 export async function fetchAlarms(base: string, patientId: string): Promise<AlarmItem[] | null> {
-  const j = (await getJson(`${base}/api/v1/alarms?twin=${encodeURIComponent(patientId)}`)) as
-    | { value?: unknown[]; alarms?: unknown[] }
-    | unknown[]
-    | null;
-  if (j === null) return null;
-  const list = Array.isArray(j) ? j : (j.value ?? j.alarms ?? []);
-  return list.map((x) => {
-    const a = x as Record<string, unknown>;
-    return {
-      id: str(a.id ?? a.alarmId),
-      priority: a.priority ?? a.level,
-      text: str(a.text ?? a.message),
-      state: str(a.state, 'active'),
-      since: time(a.since ?? a.raisedAt ?? a.t),
-    };
+  const r = await fetch(`${base}/api/v1/alarms?patient=${encodeURIComponent(patientId)}`, {
+    headers: { Accept: 'application/json' },
   });
+  if (r.status === 404 || r.status === 503) {
+    const body = (await r.json().catch(() => ({}))) as { message?: string };
+    if (r.status === 503 || /no route/i.test(body.message ?? 'no route')) return null;
+    return []; // unknown patient: nothing shown
+  }
+  if (!r.ok) throw new Error(`alarms: HTTP ${r.status}`);
+  const j = (await r.json()) as { value?: Array<Record<string, unknown>> };
+  return (j.value ?? []).map((a) => ({
+    id: str(a.id),
+    priority: a.priority,
+    text: str(a.message ?? a.text),
+    state: str(a.state, 'active'),
+    since: time(a.onset),
+  }));
 }
 
 export async function acknowledgeAlarm(base: string, alarmId: string): Promise<boolean> {
@@ -64,6 +58,30 @@ export async function acknowledgeAlarm(base: string, alarmId: string): Promise<b
     body: JSON.stringify({ by: 'web-client' }),
   });
   return r.ok;
+}
+
+export async function silenceAlarm(base: string, alarmId: string, seconds = 120): Promise<boolean> {
+  const r = await fetch(`${base}/api/v1/alarms/${encodeURIComponent(alarmId)}/silence`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ seconds }),
+  });
+  return r.ok;
+}
+
+export interface News2Breakdown {
+  score: number;
+  complete: boolean;
+  risk: string;
+  response?: string;
+  parameters: Record<string, { value?: unknown; score?: number; missing?: boolean }>;
+}
+
+/** The engine's NEWS2 breakdown of a patient, or null without the clinical API. */
+export async function fetchNews2(base: string, patientId: string): Promise<News2Breakdown | null> {
+  const r = await fetch(`${base}/api/v1/patients/${encodeURIComponent(patientId)}/news2`);
+  if (!r.ok) return null;
+  return (await r.json()) as News2Breakdown;
 }
 
 /**

@@ -5,10 +5,16 @@ import type { BedView } from '../model/bed-view';
 import type { WaveStore } from '../ecg/wave-store';
 import { NEWS2_PARAMS, type News2Param } from '../viz/news2';
 import { hrLevel, news2Color, Priority, PRIORITY_STYLES, rrLevel, spo2Level, sysLevel, tempLevel, type Level } from '../viz/mapping';
-import { acknowledgeAlarm, fetchAlarms, fetchTrend, type AlarmItem } from '../net/rest';
+import { acknowledgeAlarm, fetchAlarms, fetchNews2, fetchTrend, silenceAlarm, type AlarmItem, type News2Breakdown } from '../net/rest';
 import { parsePriority } from '../viz/mapping';
 import { drawEcgStrip, drawTrend } from './ecg-strip';
 import { el, fmt, setText } from './dom';
+
+/** The engine's parameter keys (GET /api/v1/patients/{id}/news2) for our short names. */
+const ENGINE_PARAMS: Record<News2Param, string> = {
+  rr: 'respiration_rate', spo2: 'spo2', air: 'air_or_oxygen', sys: 'systolic_bp', hr: 'pulse',
+  consciousness: 'consciousness', temp: 'temperature',
+};
 
 const PARAM_NAMES: Record<News2Param, string> = {
   rr: 'Respiration rate', spo2: 'SpO₂', air: 'Air or oxygen', sys: 'Systolic BP', hr: 'Pulse',
@@ -33,7 +39,8 @@ export class PatientPanel {
   private lastSlow = 0;
   private alarmTimer: ReturnType<typeof setInterval> | undefined;
   private view?: BedView;
-  private loadedFor: string | null = null; // bed whose trend and alarms were first fetched
+  private loadedFor: string | null = null;
+  private engineNews2: News2Breakdown | null = null; // bed whose trend and alarms were first fetched
 
   constructor(
     private readonly root: HTMLElement,
@@ -150,9 +157,12 @@ export class PatientPanel {
 
   private renderNews2(v: BedView): void {
     const d = v.news2Detail;
+    const e = !v.news2Estimated && this.engineNews2 ? this.engineNews2 : null;
     const rows = NEWS2_PARAMS.map((p) => {
-      const s = d.scores[p];
-      return `<tr><td>${PARAM_NAMES[p]}</td><td>${s === undefined ? 'not recorded' : s}</td></tr>`;
+      const ep = e?.parameters?.[ENGINE_PARAMS[p]];
+      const s = e ? (ep?.missing ? undefined : ep?.score) : d.scores[p];
+      const value = e && ep && !ep.missing && ep.value !== undefined ? ` <span class="muted">(${String(ep.value)})</span>` : '';
+      return `<tr><td>${PARAM_NAMES[p]}${value}</td><td>${s === undefined ? 'not recorded' : s}</td></tr>`;
     });
     const total = v.news2Estimated
       ? `<tr><td><b>Estimate from monitor vitals</b></td><td><b>${d.total}</b></td></tr>`
@@ -204,6 +214,7 @@ export class PatientPanel {
     let items: AlarmItem[] | null = null;
     try {
       items = await fetchAlarms(this.apiBase, pid);
+      this.engineNews2 = await fetchNews2(this.apiBase, pid);
     } catch {
       items = null;
     }
@@ -229,14 +240,22 @@ export class PatientPanel {
     badge.style.background = style.color;
     el('span', '', li, a.text);
     if (a.state !== 'active') el('span', 'acked', li, a.state);
-    if (canAck && a.state === 'active' && a.id) {
-      const b = el('button', 'act', li, 'Acknowledge');
+    if (canAck && (a.state === 'active' || a.state === 'latched') && a.id) {
+      const b = el('button', 'act ack', li, 'Acknowledge');
       b.style.marginLeft = 'auto';
       b.onclick = async () => {
         b.disabled = true;
         await acknowledgeAlarm(this.apiBase, a.id);
         void this.loadAlarms();
       };
+      if (a.state === 'active') {
+        const m = el('button', 'act', li, 'Silence 2 min');
+        m.onclick = async () => {
+          m.disabled = true;
+          await silenceAlarm(this.apiBase, a.id, 120);
+          void this.loadAlarms();
+        };
+      }
     }
   }
 }
