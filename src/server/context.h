@@ -15,6 +15,10 @@
 #include "metrics/metrics.h"
 #include "model/model.h"
 
+namespace lj::clinical {
+class ClinicalService;
+}  // namespace lj::clinical
+
 namespace lj::server {
 
 struct ServerOptions {
@@ -48,6 +52,7 @@ struct ServerContext {
   live::FanoutMetrics& fanout;
   ServerOptions options;
   ServerStats stats;
+  clinical::ClinicalService* clinical = nullptr;  // null when the clinical layer is off
 };
 
 }  // namespace lj::server

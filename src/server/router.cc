@@ -37,6 +37,7 @@ Router::Router() {
   AddSystemRoutes(routes_);
   AddTwinRoutes(routes_);
   AddIngestRoutes(routes_);
+  AddClinicalRoutes(routes_);
 }
 
 Response Router::Handle(ServerContext& ctx, const Request& req) const {

@@ -42,6 +42,7 @@ class Router {
 void AddSystemRoutes(std::vector<Route>& routes);  // /, /healthz, /metrics, /ping, /api/v1
 void AddTwinRoutes(std::vector<Route>& routes);    // models, twins, relationships
 void AddIngestRoutes(std::vector<Route>& routes);  // /write, /api/v2/write, /api/v1/telemetry
+void AddClinicalRoutes(std::vector<Route>& routes);  // alarms, limits, NEWS2 (alarms.md)
 
 // Twin and relationship JSON in the Azure Digital Twins shape ($dtId, $etag, $metadata).
 nlohmann::json TwinToJson(const graph::Twin& twin);
