@@ -21,6 +21,56 @@ AckIssue FromStatus(const Status& s, std::string location = "") {
   return Issue(std::move(location), Hl7ErrorFor(s.code()), s.code(), s.message());
 }
 
+// Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), as nlohmann/json
+// requires when the graph serialises properties.
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c < 0x80) {
+      n = 0;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (n > s.size() - i - 1) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// HL7's default character set is ASCII and many feeds send ISO 8859-1 (MSH-18 "8859/1"): text
+// that is not valid UTF-8 is read as Latin-1, so twin properties are always valid UTF-8.
+std::string ToUtf8(std::string s) {
+  if (ValidUtf8(s)) return s;
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x80) {
+      out += ch;
+    } else {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  return out;
+}
+
 // PID-3: the repetition whose identifier type code (CX.5) is "MR", else the first.
 std::string Mrn(const Segment& pid) {
   const int reps = pid.Repetitions(3);
@@ -45,7 +95,7 @@ Result<Demographics> ReadPid(const Message& msg) {
     return Status(ErrorCode::kMissingField, "PID: missing segment");
   }
   Demographics d;
-  d.mrn = Mrn(*pid);
+  d.mrn = ToUtf8(Mrn(*pid));
   if (d.mrn.empty()) return Status(ErrorCode::kMissingField, "PID-3: missing patient identifier");
   if (d.mrn.size() > 64) return Status(ErrorCode::kOversize, "PID-3: identifier over 64 bytes");
   // PID-5 XPN: family^given^middle^suffix^prefix → "given middle family".
@@ -57,7 +107,7 @@ Result<Demographics> ReadPid(const Message& msg) {
     name += part;
   }
   if (name.size() > 256) return Status(ErrorCode::kOversize, "PID-5: name over 256 bytes");
-  if (!name.empty()) d.props["name"] = name;
+  if (!name.empty()) d.props["name"] = ToUtf8(std::move(name));
   std::string dob = pid->Get(7);
   if (!dob.empty()) {
     Result<std::string> date = DtmToDate(dob);

@@ -71,7 +71,7 @@ MessageHandler::Outcome MessageHandler::Handle(std::string_view payload, bool ov
   if (oversize) {
     return Finish(
         SalvageAckContext(payload), "other", AckCode::kReject,
-        {AckIssue{"", kHl7InternalError, ErrorCode::kPayloadTooLarge,
+        {AckIssue{"", kHl7DataTypeError, ErrorCode::kPayloadTooLarge,
                   fmt::format("message of {} bytes exceeds the maximum message size of {} "
                               "bytes",
                               total_bytes, payload.size())}});

@@ -197,9 +197,11 @@ TEST_F(MllpServerTest, TransferDischargeAndUpdate) {
   EXPECT_EQ(Occupant("bed-a01"), "");
   EXPECT_EQ(Occupant("bed-a02"), "patient-mrn-MRN1");
 
-  ack = c.Send(Adt("A08", "M3", "MRN1", "", "Doe^Jane||19700102|O"));
+  // Latin-1 text (not valid UTF-8) is read as ISO 8859-1.
+  ack = c.Send(Adt("A08", "M3", "MRN1", "", "M\xfcller^Jane||19700102|O"));
   EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
   EXPECT_EQ(graph_->GetTwin("patient-mrn-MRN1")->properties["sex"], "other");
+  EXPECT_EQ(graph_->GetTwin("patient-mrn-MRN1")->properties["name"], "Jane M\xc3\xbcller");
   EXPECT_EQ(Occupant("bed-a02"), "patient-mrn-MRN1");
 
   ack = c.Send(Adt("A03", "M4", "MRN1", ""));
@@ -411,6 +413,41 @@ TEST_F(MllpServerTest, OruRejectsAreReportedWhileTheRestIsAccepted) {
   EXPECT_EQ(ack.Get("MSA-1"), "AE");
   EXPECT_NE(ack.Get("ERR-8").find("unknown patient MRN 'NOBODY'"), std::string::npos)
       << ack.Get("ERR-8");
+}
+
+TEST(MllpServerLimitsTest, MaxConnectionsAndIdleTimeoutCloseConnections) {
+  model::ModelRegistry models;
+  for (const auto& [name, text] : model::BuiltinWardModels()) {
+    ASSERT_TRUE(models.LoadJson(text, name).ok());
+  }
+  ASSERT_TRUE(models.Resolve().ok());
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("lj_hl7_limits_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto graph = graph::TwinGraph::Open((dir / "graph.db").string(), models);
+  ASSERT_TRUE(graph.ok());
+  metrics::Registry metrics;
+  live::LiveState live(models, live::LiveOptions{});
+  live::Pipeline pipeline(live, metrics, live::PipelineOptions{});
+  MllpOptions o;
+  o.port = 0;
+  o.max_connections = 1;
+  o.idle_timeout_s = 1;
+  auto server = MllpServer::Start(o, **graph, pipeline, metrics);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  {
+    Client first((*server)->port());
+    EXPECT_EQ(first.Send(Msh("ADT^A08", "C1") + "PID|1||X^^^H^MR\r").Get("MSA-1"), "AE");
+    Client second((*server)->port());
+    EXPECT_TRUE(second.ClosedByPeer());  // over max_connections: closed at once
+    EXPECT_TRUE(first.ClosedByPeer());   // silent for idle_timeout_s: closed
+  }
+  EXPECT_NE(metrics.RenderPrometheus().find("lj_hl7_connections_rejected_total 1"),
+            std::string::npos);
+  EXPECT_FALSE(ValidateOptions(MllpOptions{.max_message_bytes = 10}).ok());
+  (*server)->Stop();
+  graph->reset();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(MllpServerTest, StopClosesConnectionsAndIsIdempotent) {
