@@ -85,6 +85,104 @@ class Reader {
 
 }  // namespace
 
+Result<int64_t> ParseRetention(const std::string& text) {
+  if (text == "0" || text == "forever") return int64_t{0};
+  if (text.size() < 2)
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("'{}' is not a duration like 30d, 12h, 90m or 3600s", text));
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    case 'w':
+      unit = 7 * 86400;
+      break;
+    default:
+      break;
+  }
+  int64_t n = 0;
+  const std::string digits = text.substr(0, text.size() - 1);
+  bool ok = unit > 0 && !digits.empty() && digits.size() <= 9;
+  for (char c : digits) ok = ok && c >= '0' && c <= '9';
+  if (ok) n = std::stoll(digits);
+  if (!ok || n <= 0)
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("'{}' is not a duration like 30d, 12h, 90m or 3600s", text));
+  return n * unit;
+}
+
+namespace {
+
+void ReadHistory(const toml::table& root, Reader& r, HistoryConfig* h) {
+  r.Get("history", "enabled", &h->enabled);
+  r.Get("history", "dir", &h->dir);
+  std::string sync = "batch";
+  r.Get("history", "sync", &sync);
+  if (sync == "batch")
+    h->sync = history::SyncPolicy::kBatch;
+  else if (sync == "interval")
+    h->sync = history::SyncPolicy::kInterval;
+  else if (sync == "none")
+    h->sync = history::SyncPolicy::kNone;
+  else
+    r.Fail("history", "sync", "expected \"batch\", \"interval\" or \"none\"");
+  r.Get("history", "sync_interval_ms", &h->sync_interval_ms);
+  if (h->sync_interval_ms < 1 || h->sync_interval_ms > 60000)
+    r.Fail("history", "sync_interval_ms", "must be 1..60000");
+  std::string retention = "0";
+  r.Get("history", "retention", &retention);
+  if (Result<int64_t> s = ParseRetention(retention); s.ok())
+    h->retention_s = *s;
+  else
+    r.Fail("history", "retention", s.status().message());
+  r.Use("history.retention_rule");
+  const toml::array* rules = root.at_path("history.retention_rule").as_array();
+  if (!rules) return;
+  for (size_t i = 0; i < rules->size(); ++i) {
+    const std::string where = fmt::format("retention_rule[{}]", i);
+    const toml::table* t = rules->get(i)->as_table();
+    if (!t) {
+      r.Fail("history", where, "expected a table");
+      continue;
+    }
+    history::RetentionRule rule;
+    std::string dur;
+    for (const auto& [k, v] : *t) {
+      std::string* dst = k == "model"       ? &rule.model
+                         : k == "telemetry" ? &rule.telemetry
+                         : k == "retention" ? &dur
+                                            : nullptr;
+      if (!dst) {
+        r.Fail("history", fmt::format("{}.{}", where, k.str()), "unknown setting");
+        continue;
+      }
+      if (auto sv = v.value<std::string>())
+        *dst = *sv;
+      else
+        r.Fail("history", fmt::format("{}.{}", where, k.str()), "expected a string");
+    }
+    if (rule.model.empty() && rule.telemetry.empty())
+      r.Fail("history", where, "needs 'model' and/or 'telemetry'");
+    if (Result<int64_t> s = ParseRetention(dur); s.ok())
+      rule.seconds = *s;
+    else
+      r.Fail("history", where + ".retention", s.status().message());
+    h->rules.push_back(std::move(rule));
+  }
+}
+
+}  // namespace
+
 Result<Config> LoadConfig(const std::string& path) {
   // Debian's toml++ is built with exceptions: parse errors arrive as toml::parse_error.
   toml::table root;
@@ -164,6 +262,7 @@ Result<Config> LoadConfig(const std::string& path) {
       c.mqtt.mappings.push_back(std::move(m));
     }
   }
+  ReadHistory(root, r, &c.history);
   r.Get("demo", "beds", &c.demo_beds);
   r.CheckUnknown();
   if (!r.error().ok()) return r.error();
@@ -230,6 +329,18 @@ reject_topic = "lingjing/rejects"  # reports of rejected samples are published h
 # twin = "monitor-{4}"           # {N} = N-th topic level, 1-based
 # telemetry = "hr"
 # payload = "value"              # json | value | line | batch
+
+[history]
+enabled = true                   # durable telemetry history (doc/design/history.md)
+dir = ""                         # default: <data.dir>/history
+sync = "batch"                   # batch: acknowledge after fsync | interval | none (no fsync)
+sync_interval_ms = 100           # "interval": the log is synced this often (the loss window)
+retention = "0"                  # default retention: "0" = forever, or 30d, 12h, 90m, 3600s, 2w
+# Per model and/or telemetry; the most specific rule wins (model+telemetry > telemetry > model):
+# [[history.retention_rule]]
+# model = "dtmi:lingjing:ward:EcgMonitor;1"
+# telemetry = "ecg"
+# retention = "7d"
 
 [demo]
 beds = 24

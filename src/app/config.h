@@ -7,12 +7,26 @@
 #include <vector>
 
 #include "common/status.h"
+#include "history/history.h"
 #include "live/live_state.h"
 #include "live/pipeline.h"
 #include "mqtt/mqtt_bridge.h"
 #include "server/context.h"
 
 namespace lj::app {
+
+struct HistoryConfig {
+  bool enabled = true;
+  std::string dir;  // empty: <data_dir>/history
+  history::SyncPolicy sync = history::SyncPolicy::kBatch;
+  int sync_interval_ms = 100;
+  int64_t retention_s = 0;                    // default for every series; 0 = forever
+  std::vector<history::RetentionRule> rules;  // [[history.retention_rule]], most specific wins
+};
+
+// Parses a retention duration: "0" or "forever", or a positive integer with a unit s, m, h, d
+// or w ("30d"). Returns seconds.
+Result<int64_t> ParseRetention(const std::string& text);
 
 struct Config {
   std::string data_dir = "lingjing-data";
@@ -24,6 +38,7 @@ struct Config {
   live::LiveOptions live;
   live::PipelineOptions pipeline;
   mqtt::Config mqtt;
+  HistoryConfig history;
   int demo_beds = 24;
 };
 

@@ -66,3 +66,59 @@ TEST(Config, ReadsMqttMappings) {
 
 }  // namespace
 }  // namespace lj::app
+
+namespace lj::app {
+namespace {
+
+TEST(Config, HistorySectionParsesWithRules) {
+  std::string path = WriteTemp(R"([history]
+dir = "/tmp/h"
+sync = "interval"
+sync_interval_ms = 250
+retention = "30d"
+[[history.retention_rule]]
+model = "dtmi:x:M;1"
+telemetry = "ecg"
+retention = "7d"
+)");
+  Result<Config> c = LoadConfig(path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->history.dir, "/tmp/h");
+  EXPECT_EQ(c->history.sync, history::SyncPolicy::kInterval);
+  EXPECT_EQ(c->history.sync_interval_ms, 250);
+  EXPECT_EQ(c->history.retention_s, 30 * 86400);
+  ASSERT_EQ(c->history.rules.size(), 1u);
+  EXPECT_EQ(c->history.rules[0].model, "dtmi:x:M;1");
+  EXPECT_EQ(c->history.rules[0].seconds, 7 * 86400);
+  EXPECT_TRUE(c->history.enabled);
+  std::remove(path.c_str());
+}
+
+TEST(Config, HistoryErrorsNameTheKey) {
+  for (const auto& [text, want] : std::vector<std::pair<std::string, std::string>>{
+           {"[history]\nsync = \"sometimes\"\n", "history.sync"},
+           {"[history]\nretention = \"30x\"\n", "history.retention"},
+           {"[history]\nfsync = true\n", "history.fsync: unknown setting"},
+           {"[[history.retention_rule]]\nretention = \"1d\"\n", "needs 'model'"},
+           {"[[history.retention_rule]]\nmodel = \"m\"\nretention = \"1d\"\nx = \"1\"\n",
+            "retention_rule[0].x: unknown setting"}}) {
+    std::string path = WriteTemp(text);
+    Result<Config> c = LoadConfig(path);
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_NE(c.status().message().find(want), std::string::npos) << c.status().message();
+    std::remove(path.c_str());
+  }
+}
+
+TEST(Config, RetentionDurations) {
+  EXPECT_EQ(*ParseRetention("0"), 0);
+  EXPECT_EQ(*ParseRetention("forever"), 0);
+  EXPECT_EQ(*ParseRetention("90m"), 5400);
+  EXPECT_EQ(*ParseRetention("2w"), 14 * 86400);
+  EXPECT_FALSE(ParseRetention("-1d").ok());
+  EXPECT_FALSE(ParseRetention("d").ok());
+  EXPECT_FALSE(ParseRetention("9999999999d").ok());
+}
+
+}  // namespace
+}  // namespace lj::app

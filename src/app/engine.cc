@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/log.h"
+#include "common/time.h"
 #include "live/graph_resolver.h"
 #include "live/live_state.h"
 #include "live/pipeline.h"
@@ -22,10 +23,91 @@ Status LoadModels(const Config& config, model::ModelRegistry& registry) {
   return registry.Resolve();
 }
 
+namespace {
+
+Result<std::unique_ptr<history::HistoryStore>> OpenHistory(const Config& config,
+                                                           metrics::Registry& metrics) {
+  history::HistoryOptions o;
+  o.dir = config.history.dir.empty() ? config.data_dir + "/history" : config.history.dir;
+  o.sync = config.history.sync;
+  o.sync_interval_ms = config.history.sync_interval_ms;
+  o.default_retention_s = config.history.retention_s;
+  int64_t last_log = 0;
+  auto progress = [&last_log](uint64_t done, uint64_t total) {
+    const int64_t now = MonoNs();
+    if (done < total && now - last_log < 1'000'000'000) return;
+    last_log = now;
+    LJ_LOG_INFO("history: replaying write-ahead log", "done_bytes", done, "total_bytes", total,
+                "percent", total ? done * 100 / total : 100);
+  };
+  const int64_t t0 = MonoNs();
+  Result<std::unique_ptr<history::HistoryStore>> store =
+      history::HistoryStore::Open(o, &metrics, progress);
+  if (!store.ok()) return store.status();
+  history::HistoryStats st = (*store)->Stats();
+  LJ_LOG_INFO("history opened", "dir", o.dir, "series", st.series, "segments", st.segments,
+              "segment_bytes", st.segment_bytes, "wal_bytes", st.wal_bytes, "ms",
+              (MonoNs() - t0) / 1'000'000);
+  return store;
+}
+
+// Seeds live state from history: each scalar series' latest value, each waveform series' end
+// time (so a restarted server shows the last values and rejects overlapping blocks).
+void SeedLive(history::HistoryStore& store, live::LiveState& live) {
+  size_t seeded = 0;
+  for (uint32_t s = 0; s < live.shard_count(); ++s) {
+    live.WithShard(s, [&](live::LiveState::TwinMap& twins) {
+      for (auto& [id, tw] : twins) {
+        for (size_t i = 0; i < tw->series.size(); ++i) {
+          const model::Telemetry& tel = tw->model->telemetry[i];
+          std::optional<history::SeriesId> hid = store.Find(id, tel.name);
+          if (!hid) continue;
+          Result<history::SeriesData> d = store.Latest(*hid);
+          if (!d.ok() || d->size() == 0) continue;
+          live::Series& se = tw->series[i];
+          if (d->waveform) {
+            const auto& r = d->runs.back();
+            se.last_end_ns =
+                r.t0_ns + static_cast<int64_t>(static_cast<double>(r.count) * 1e9 / r.rate_hz);
+          } else {
+            se.t_ns = d->t_ns.back();
+            se.version = 1;
+            switch (d->type) {
+              case history::ValueType::kDouble:
+                se.kind = ingest::ValueKind::kDouble;
+                se.d = d->f64.back();
+                break;
+              case history::ValueType::kInt:
+                se.kind = ingest::ValueKind::kInt;
+                se.i = d->i64.back();
+                break;
+              case history::ValueType::kBool:
+                se.kind = ingest::ValueKind::kBool;
+                se.b = d->i64.back() != 0;
+                break;
+              case history::ValueType::kString:
+                se.kind = ingest::ValueKind::kString;
+                se.s = d->str.back();
+                break;
+            }
+          }
+          ++tw->version;
+          ++seeded;
+        }
+      }
+    });
+  }
+  LJ_LOG_INFO("live state seeded from history", "series", seeded);
+}
+
+}  // namespace
+
 struct Engine::Impl {
   Config config;
   model::ModelRegistry models;
   metrics::Registry metrics;
+  std::unique_ptr<history::HistoryStore> history;  // outlives the pipeline and the server
+  bool history_closed = false;
   std::unique_ptr<graph::TwinGraph> graph;
   std::unique_ptr<live::LiveState> live;
   std::unique_ptr<live::Pipeline> pipeline;
@@ -57,7 +139,15 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Config& config) {
   Result<std::vector<graph::Twin>> twins = d->graph->ListTwins();
   if (!twins.ok()) return twins.status();
   for (const graph::Twin& t : *twins) d->live->OnTwinUpserted(t, true);
-  d->pipeline = std::make_unique<live::Pipeline>(*d->live, d->metrics, config.pipeline);
+  live::PipelineOptions po = config.pipeline;
+  if (config.history.enabled) {
+    Result<std::unique_ptr<history::HistoryStore>> h = OpenHistory(config, d->metrics);
+    if (!h.ok()) return h.status();
+    d->history = std::move(h).value();
+    SeedLive(*d->history, *d->live);
+    po.retention = config.history.rules;
+  }
+  d->pipeline = std::make_unique<live::Pipeline>(*d->live, d->metrics, po, d->history.get());
   d->resolver = std::make_unique<live::GraphResolver>(*d->graph);
   d->fanout = std::make_unique<live::FanoutMetrics>(d->metrics);
   d->ctx.reset(new server::ServerContext{d->models,
@@ -69,6 +159,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Config& config) {
                                          *d->fanout,
                                          config.server,
                                          {}});
+  d->ctx->history = d->history.get();
   auto* ctx = d->ctx.get();
   auto* live = d->live.get();
   metrics::Registry& m = d->metrics;
@@ -105,11 +196,19 @@ void Engine::Stop() {
   impl_->mqtt.reset();
   if (impl_->server) impl_->server->Stop();
   impl_->server.reset();
+  if (impl_->history && !impl_->history_closed) {
+    impl_->history_closed = true;
+    Status s = impl_->history->Close();
+    if (!s.ok()) LJ_LOG_ERROR("history close failed", "error", s.ToString());
+  }
 }
 
 const model::ModelRegistry& Engine::models() const { return impl_->models; }
 graph::TwinGraph& Engine::graph() { return *impl_->graph; }
 ingest::IngestSink& Engine::ingest() { return *impl_->pipeline; }
+live::Pipeline& Engine::pipeline() { return *impl_->pipeline; }
+live::LiveState& Engine::live() { return *impl_->live; }
+history::HistoryStore* Engine::history() { return impl_->history.get(); }
 metrics::Registry& Engine::metrics() { return impl_->metrics; }
 uint16_t Engine::port() const { return impl_->server ? impl_->server->port() : 0; }
 

@@ -1,5 +1,7 @@
-// Engine: assembles the subsystems in dependency order (models → twin graph → live state →
-// ingest pipeline → HTTP/WebSocket server → MQTT bridge) and tears them down in reverse.
+// Engine: assembles the subsystems in dependency order (models → twin graph → history store →
+// live state (seeded from history: latest scalar values, waveform end times) → ingest pipeline
+// → HTTP/WebSocket server → MQTT bridge) and tears them down in reverse (Stop() closes the
+// history store after the server and the MQTT bridge stopped).
 // Thread-safety: Open/Start/Stop from the main thread; the accessors' objects are thread-safe.
 #pragma once
 
@@ -7,9 +9,15 @@
 
 #include "app/config.h"
 #include "graph/twin_graph.h"
+#include "history/history.h"
 #include "ingest/ingest_sink.h"
 #include "metrics/metrics.h"
 #include "model/model.h"
+
+namespace lj::live {
+class LiveState;
+class Pipeline;
+}  // namespace lj::live
 
 namespace lj::app {
 
@@ -26,6 +34,10 @@ class Engine {
   const model::ModelRegistry& models() const;
   graph::TwinGraph& graph();
   ingest::IngestSink& ingest();
+  // The pipeline, e.g. to AddObserver() clinical rules or FHIR before Start().
+  live::Pipeline& pipeline();
+  live::LiveState& live();
+  history::HistoryStore* history();  // null when [history] enabled = false
   metrics::Registry& metrics();
   uint16_t port() const;
 

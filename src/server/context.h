@@ -8,6 +8,7 @@
 #include <string>
 
 #include "graph/twin_graph.h"
+#include "history/history.h"
 #include "ingest/ingest_sink.h"
 #include "ingest/line_protocol.h"
 #include "live/client_state.h"
@@ -18,6 +19,10 @@
 namespace lj::clinical {
 class ClinicalService;
 }  // namespace lj::clinical
+
+namespace lj::fhir {
+class FhirService;
+}
 
 namespace lj::server {
 
@@ -52,7 +57,9 @@ struct ServerContext {
   live::FanoutMetrics& fanout;
   ServerOptions options;
   ServerStats stats;
+  history::HistoryStore* history = nullptr;  // null when history is disabled
   clinical::ClinicalService* clinical = nullptr;  // null when the clinical layer is off
+  fhir::FhirService* fhir = nullptr;  // null when FHIR is off (doc/protocols/fhir.md)
 };
 
 }  // namespace lj::server

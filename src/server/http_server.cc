@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -67,7 +68,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       }
     }
     stream_.expires_after(std::chrono::seconds(120));
-    Send(router_.Handle(ctx_, req));
+    Response res = router_.Handle(ctx_, req);
+    const uint64_t lsn = TakeDurableLsn(res);
+    if (lsn == 0 || !ctx_.history || ctx_.history->IsDurable(lsn)) return Send(std::move(res));
+    // Acknowledge only once the batch is durable; the WAL thread calls back, we post home.
+    auto sp = std::make_shared<Response>(std::move(res));
+    ctx_.history->WhenDurable(lsn, [self = shared_from_this(), sp](Status s) {
+      net::post(self->stream_.get_executor(), [self, sp, s = std::move(s)] {
+        if (!s.ok()) {
+          Request r;
+          r.version(sp->version());
+          r.keep_alive(sp->keep_alive());
+          *sp = JsonResponse(
+              r, 503,
+              {{"code", static_cast<int>(ErrorCode::kStorage)},
+               {"error", std::string(ErrorCodeName(ErrorCode::kStorage))},
+               {"message", "history sync failed; the batch may not be durable: " + s.message()}});
+        }
+        self->Send(std::move(*sp));
+      });
+    });
   }
 
   void Send(Response res) {

@@ -1,5 +1,7 @@
 #include "server/http_util.h"
 
+#include <cstdlib>
+
 namespace lj::server {
 
 Response MakeResponse(const Request& req, http::status status, std::string body,
@@ -24,6 +26,22 @@ Response ErrorResponse(const Request& req, const Status& status) {
                       {"error", std::string(ErrorCodeName(status.code()))},
                       {"message", status.message()}};
   return JsonResponse(req, HttpStatusFor(status.code()), j);
+}
+
+namespace {
+constexpr const char* kLsnField = "X-Lingjing-Internal-Durable-Lsn";
+}
+
+void SetDurableLsn(Response& res, uint64_t lsn) {
+  if (lsn) res.set(kLsnField, std::to_string(lsn));
+}
+
+uint64_t TakeDurableLsn(Response& res) {
+  auto it = res.find(kLsnField);
+  if (it == res.end()) return 0;
+  uint64_t lsn = std::strtoull(std::string(it->value()).c_str(), nullptr, 10);
+  res.erase(kLsnField);
+  return lsn;
 }
 
 std::string UrlDecode(std::string_view s) {

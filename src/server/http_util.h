@@ -24,6 +24,12 @@ Response JsonResponse(const Request& req, int status, const nlohmann::json& body
 // {"code": 2001, "error": "unknown_twin", "message": "..."} with the code's HTTP status.
 Response ErrorResponse(const Request& req, const Status& status);
 
+// Durable acknowledgements: an ingest handler marks its response with the history LSN that must
+// be durable before the response may be sent; the HTTP session takes the mark off and waits for
+// HistoryStore::WhenDurable without blocking its io thread (503 `storage` if the sync fails).
+void SetDurableLsn(Response& res, uint64_t lsn);
+uint64_t TakeDurableLsn(Response& res);  // 0 when unmarked
+
 std::string UrlDecode(std::string_view s);
 struct Target {
   std::vector<std::string> segments;  // decoded path segments

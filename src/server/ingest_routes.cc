@@ -1,5 +1,6 @@
 // Telemetry ingest over HTTP: InfluxDB line protocol (/write, /api/v2/write) and JSON batches
-// (/api/v1/telemetry). Responses: doc/protocols/line-protocol.md and json-ingest.md.
+// (/api/v1/telemetry). Responses: doc/protocols/line-protocol.md and json-ingest.md. A response
+// is sent only once the accepted samples are durable in history (SetDurableLsn).
 #include <fmt/format.h>
 
 #include "common/time.h"
@@ -39,6 +40,7 @@ Response WriteLineProtocol(ServerContext& ctx, const Request& req, const RouteMa
   if (report.rejected == 0) {
     Response r = MakeResponse(req, http::status::no_content, "");
     r.set("X-Lingjing-Accepted", std::to_string(report.accepted));
+    SetDurableLsn(r, report.lsn);
     return r;
   }
   std::string first = report.rejects.empty() ? ""
@@ -49,7 +51,9 @@ Response WriteLineProtocol(ServerContext& ctx, const Request& req, const RouteMa
       {"accepted", report.accepted},
       {"rejected", report.rejected},
       {"errors", RejectsJson(report, "line")}};
-  return JsonResponse(req, 400, body);
+  Response r = JsonResponse(req, 400, body);
+  SetDurableLsn(r, report.lsn);
+  return r;
 }
 
 Response WriteJson(ServerContext& ctx, const Request& req, const RouteMatch&) {
@@ -64,7 +68,9 @@ Response WriteJson(ServerContext& ctx, const Request& req, const RouteMatch&) {
   nlohmann::json body = {{"accepted", report.accepted},
                          {"rejected", report.rejected},
                          {"errors", RejectsJson(report, "index")}};
-  return JsonResponse(req, report.rejected == 0 ? 200 : 400, body);
+  Response r = JsonResponse(req, report.rejected == 0 ? 200 : 400, body);
+  SetDurableLsn(r, report.lsn);
+  return r;
 }
 
 }  // namespace

@@ -34,9 +34,12 @@ std::vector<std::string> Split(const std::string& pattern) {
 }  // namespace
 
 Router::Router() {
+  AddStaticRoutes(routes_);  // first: its "/" (the web client) wins over the system one
   AddSystemRoutes(routes_);
   AddTwinRoutes(routes_);
   AddIngestRoutes(routes_);
+  AddFhirRoutes(routes_);
+  AddHistoryRoutes(routes_);
   AddClinicalRoutes(routes_);
 }
 

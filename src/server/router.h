@@ -39,9 +39,12 @@ class Router {
 };
 
 // Route groups, each defined in its own file.
+void AddStaticRoutes(std::vector<Route>& routes);  // /, /assets/{file}, /classic: web client
 void AddSystemRoutes(std::vector<Route>& routes);  // /, /healthz, /metrics, /ping, /api/v1
 void AddTwinRoutes(std::vector<Route>& routes);    // models, twins, relationships
+void AddFhirRoutes(std::vector<Route>& routes);    // /fhir/... (FHIR R4, fhir_routes.cc)
 void AddIngestRoutes(std::vector<Route>& routes);  // /write, /api/v2/write, /api/v1/telemetry
+void AddHistoryRoutes(std::vector<Route>& routes);  // telemetry history (history-api.md)
 void AddClinicalRoutes(std::vector<Route>& routes);  // alarms, limits, NEWS2 (alarms.md)
 
 // Twin and relationship JSON in the Azure Digital Twins shape ($dtId, $etag, $metadata).

@@ -75,7 +75,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       : ctx_(ctx),
         ws_(std::move(socket)),
         timer_(ws_.get_executor()),
-        client_(ctx.live, ctx.resolver, ctx.fanout, ctx.options.client),
+        client_(ctx.live, ctx.resolver, ctx.fanout, ctx.options.client, ctx.history),
         disconnects_slow_(ctx.metrics.GetCounter("lj_live_disconnects_total",
                                                  "Viewers disconnected by the server.",
                                                  {{"reason", "slow_consumer"}})) {
@@ -169,13 +169,24 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       rate = msg["rate_hz"];
     }
     bool waveforms = msg.value("waveforms", true);
+    double history_s = 0;
+    if (msg.contains("history_s")) {
+      if (!msg["history_s"].is_number()) {
+        Send(ErrorFrame(Status(ErrorCode::kInvalidArgument, "'history_s' must be a number"), msg));
+        return;
+      }
+      history_s = msg["history_s"];
+    }
     std::vector<std::string> frames;
-    Status s = client_.Subscribe(msg["id"], *target, rate, waveforms, MonoNs(), &frames);
+    Status s = client_.Subscribe(msg["id"], *target, rate, waveforms, MonoNs(), &frames, history_s);
     if (!s.ok()) {
       Send(ErrorFrame(s, msg));
       return;
     }
-    for (auto& f : frames) Send(std::move(f));
+    // The snapshot and history frames may be large: they are paced out of the backlog as the
+    // socket drains, and live frames wait behind them.
+    for (auto& f : frames) backlog_.push_back(std::move(f));
+    Pump();
     ScheduleTick();
   }
 
@@ -197,7 +208,23 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
                           {"rejected", report.rejected},
                           {"errors", errors}};
     if (msg.contains("seq")) ack["seq"] = msg["seq"];
-    Send(ack.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (report.lsn == 0 || !ctx_.history || ctx_.history->IsDurable(report.lsn)) {
+      Send(ack.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      return;
+    }
+    // Acknowledge once durable, without blocking this io thread on the WAL sync.
+    ctx_.history->WhenDurable(
+        report.lsn, [self = shared_from_this(), ack = std::move(ack)](Status st) mutable {
+          net::post(self->ws_.get_executor(), [self, ack = std::move(ack),
+                                               st = std::move(st)]() mutable {
+            if (!st.ok()) {
+              ack["code"] = static_cast<int>(ErrorCode::kStorage);
+              ack["error"] = std::string(ErrorCodeName(ErrorCode::kStorage));
+              ack["message"] = "history sync failed; the batch may not be durable: " + st.message();
+            }
+            self->Send(ack.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+          });
+        });
   }
 
   void ScheduleTick() {
@@ -214,7 +241,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 
   void Tick() {
     const int64_t now = MonoNs();
-    if (queued_bytes_ > ctx_.options.client_queue_bytes / 2) {
+    if (queued_bytes_ > ctx_.options.client_queue_bytes / 2 || !backlog_.empty()) {
       if (over_since_ == 0) over_since_ = now;
       if (now - over_since_ > static_cast<int64_t>(ctx_.options.slow_client_timeout_s * 1e9)) {
         return DisconnectSlow();
@@ -256,7 +283,19 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       timer_.cancel();
       return;
     }
-    if (!queue_.empty() && !closed_) DoWrite();
+    Pump();
+    if (!queue_.empty() && !closed_ && !writing_) DoWrite();
+  }
+
+  // Moves backlog frames to the send queue while it is at most half full.
+  void Pump() {
+    while (!backlog_.empty() && !closed_ &&
+           (queue_.empty() ||
+            queued_bytes_ + backlog_.front().size() <= ctx_.options.client_queue_bytes / 2)) {
+      std::string f = std::move(backlog_.front());
+      backlog_.pop_front();
+      Send(std::move(f));
+    }
   }
 
   void DisconnectSlow() {
@@ -283,6 +322,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   live::ClientState client_;
   metrics::Counter& disconnects_slow_;
   std::deque<std::string> queue_;
+  std::deque<std::string> backlog_;  // snapshot/history frames not yet queued (paced)
   size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closed_ = false;
