@@ -1,0 +1,94 @@
+// FHIR R4 REST under /fhir (doc/protocols/fhir.md): thin HTTP glue over fhir::FhirService.
+// Answers are application/fhir+json; errors are OperationOutcomes, also for a missing service.
+#include <fmt/format.h>
+
+#include "fhir/fhir_service.h"
+#include "server/router.h"
+
+namespace lj::server {
+namespace {
+
+constexpr const char* kFhirJson = "application/fhir+json";
+
+// Query parameters in order, repeats kept (date=ge..&date=lt..); the router's map drops repeats.
+fhir::Params QueryParams(const Request& req) {
+  fhir::Params out;
+  std::string_view target(req.target().data(), req.target().size());
+  size_t q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty() && out.size() < 256) {
+    size_t amp = query.find('&');
+    std::string_view kv = query.substr(0, amp);
+    if (!kv.empty()) {
+      size_t eq = kv.find('=');
+      std::string key = UrlDecode(kv.substr(0, eq));
+      std::string value = eq == std::string_view::npos ? "" : UrlDecode(kv.substr(eq + 1));
+      out.emplace_back(std::move(key), std::move(value));
+    }
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  }
+  return out;
+}
+
+Response Send(const Request& req, const fhir::FhirResult& r) {
+  Response res = MakeResponse(req, static_cast<http::status>(r.status), r.body.dump(), kFhirJson);
+  if (!r.location.empty()) res.set(http::field::location, r.location);
+  return res;
+}
+
+Response Unavailable(const Request& req) {
+  nlohmann::json oo = {
+      {"resourceType", "OperationOutcome"},
+      {"issue", nlohmann::json::array({{{"severity", "error"},
+                                        {"code", "exception"},
+                                        {"diagnostics", "FHIR is not enabled"}}})}};
+  return MakeResponse(req, http::status::service_unavailable, oo.dump(), kFhirJson);
+}
+
+Handler SearchHandler(std::string type) {
+  return [type](ServerContext& ctx, const Request& req, const RouteMatch&) {
+    if (!ctx.fhir) return Unavailable(req);
+    return Send(req, ctx.fhir->Search(type, QueryParams(req)));
+  };
+}
+
+Handler ReadHandler(std::string type) {
+  return [type](ServerContext& ctx, const Request& req, const RouteMatch& m) {
+    if (!ctx.fhir) return Unavailable(req);
+    return Send(req, ctx.fhir->Read(type, m.params.at("id")));
+  };
+}
+
+}  // namespace
+
+void AddFhirRoutes(std::vector<Route>& routes) {
+  routes.push_back({http::verb::get, "/fhir/metadata",
+                    "FHIR R4 CapabilityStatement (application/fhir+json)",
+                    [](ServerContext& ctx, const Request& req, const RouteMatch&) {
+                      if (!ctx.fhir) return Unavailable(req);
+                      return Send(req, ctx.fhir->Metadata());
+                    }});
+  routes.push_back({http::verb::post, "/fhir",
+                    "FHIR transaction/batch Bundle: import Patient, Condition, "
+                    "AllergyIntolerance, MedicationStatement",
+                    [](ServerContext& ctx, const Request& req, const RouteMatch&) {
+                      if (!ctx.fhir) return Unavailable(req);
+                      return Send(req, ctx.fhir->Transaction(req.body()));
+                    }});
+  routes.push_back({http::verb::get, "/fhir/Observation/$lastn",
+                    "FHIR Observation/$lastn: newest vital signs per code (patient, code, "
+                    "category, date, max)",
+                    [](ServerContext& ctx, const Request& req, const RouteMatch&) {
+                      if (!ctx.fhir) return Unavailable(req);
+                      return Send(req, ctx.fhir->LastN(QueryParams(req)));
+                    }});
+  for (const std::string& type : fhir::SupportedTypes()) {
+    routes.push_back({http::verb::get, "/fhir/" + type,
+                      fmt::format("FHIR search {} (searchset Bundle)", type), SearchHandler(type)});
+    routes.push_back({http::verb::get, fmt::format("/fhir/{}/{{id}}", type),
+                      fmt::format("FHIR read {}", type), ReadHandler(type)});
+  }
+}
+
+}  // namespace lj::server
