@@ -148,7 +148,9 @@ class MllpServerTest : public ::testing::Test {
 
 TEST_F(MllpServerTest, AdmitCreatesPatientAndOccupiesBed) {
   Client c(server_->port());
+  const uint64_t epoch = live_->membership_epoch();
   Message ack = c.Send(Adt("A01", "M1", "MRN900001", "A01"));
+  EXPECT_GT(live_->membership_epoch(), epoch);  // graph listeners (live viewers) saw it
   EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
   EXPECT_EQ(ack.Get("MSA-2"), "M1");
   EXPECT_EQ(ack.Get("MSH-9"), "ACK");
@@ -374,6 +376,22 @@ TEST_F(MllpServerTest, OruTimeFallsBackToObrAndDeviceIdentifierWins) {
   EXPECT_DOUBLE_EQ(Latest("monitor-a03", "spo2").first, 91);
   EXPECT_EQ(Latest("monitor-a03", "spo2").second, t0);
   EXPECT_DOUBLE_EQ(Latest("monitor-a01", "spo2").first, 92);
+}
+
+TEST_F(MllpServerTest, OruTimeWithoutOffsetUsesMsh7Offset) {
+  const std::string mrn = graph_->GetTwin("patient-a02")->properties["mrn"];
+  const int64_t t0 = (NowNs() / 1'000'000'000 - 90) * 1'000'000'000;
+  // Local time +0200 in MSH-7; OBX-14 has no offset, so it is read as +0200 too.
+  const std::string local = FormatDtm(t0 + 2 * 3600'000'000'000LL).substr(0, 14);
+  std::string msg =
+      fmt::format("MSH|^~\\&|MON|H|LJ|W|{}+0200||ORU^R01|Z1|P|2.6\r", local) +
+      fmt::format("PID|||{}^^^HOSP^MR\r", mrn) +
+      fmt::format("OBX|1|NM|151562^MDC_RESP_RATE^MDC||18|/min^^UCUM|||||F|||{}\r", local);
+  Client c(server_->port());
+  Message ack = c.Send(msg);
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_DOUBLE_EQ(Latest("monitor-a02", "rr").first, 18);
+  EXPECT_EQ(Latest("monitor-a02", "rr").second, t0);
 }
 
 TEST_F(MllpServerTest, OruRejectsAreReportedWhileTheRestIsAccepted) {
