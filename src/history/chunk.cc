@@ -165,7 +165,12 @@ Status DecodeChunk(std::string_view blob, const ChunkMeta* expect, SeriesData* o
   bool wave = flags & kFlagWaveform;
   if (wave ? (nruns == 0 || nruns > count) : nruns != 0) return Bad("bad run count");
   if (expect && (expect->series != id || expect->count != count)) return Bad("index mismatch");
-  *out = SeriesData{};
+  out->t_ns.clear();  // clear, not reassign: a reused `out` keeps its capacity
+  out->f64.clear();
+  out->i64.clear();
+  out->str.clear();
+  out->runs.clear();
+  out->truncated = false;
   out->type = static_cast<ValueType>(type);
   out->waveform = wave;
   if (wave && out->type != ValueType::kDouble && out->type != ValueType::kInt) {

@@ -119,5 +119,34 @@ TEST(Format, ChunksRoundTripAndRejectEveryFlippedByte) {
   }
 }
 
+TEST(Format, WalScanTellsTornTailsFromCorruption) {
+  std::string wal;
+  AppendWalRecord(&wal, 1, WalType::kBatch, "abc");
+  size_t second = wal.size();
+  AppendWalRecord(&wal, 2, WalType::kBatch, "defg");
+  AppendWalRecord(&wal, 3, WalType::kRetention, std::string(12, 'x'));
+  WalScan clean = ScanWal(wal);
+  ASSERT_EQ(clean.end, WalScan::End::kClean);
+  ASSERT_EQ(clean.records.size(), 3u);
+  EXPECT_EQ(clean.records[1].payload, "defg");
+  EXPECT_EQ(clean.records[2].lsn, 3u);
+  // zero-filled space after the last record (preallocation, lost pages): torn tail
+  WalScan zeros = ScanWal(wal + std::string(100, '\0'));
+  EXPECT_EQ(zeros.end, WalScan::End::kTornTail);
+  EXPECT_EQ(zeros.records.size(), 3u);
+  EXPECT_EQ(zeros.valid_bytes, wal.size());
+  // a bad record followed by a good one: corruption, reported at its offset
+  std::string bad = wal;
+  bad[second + 18] ^= 1;
+  WalScan corrupt = ScanWal(bad);
+  EXPECT_EQ(corrupt.end, WalScan::End::kCorrupt);
+  EXPECT_EQ(corrupt.records.size(), 1u);
+  EXPECT_NE(corrupt.reason.find(std::to_string(second)), std::string::npos);
+  // an absurd length in the middle is corruption too
+  bad = wal;
+  bad[second + 3] = 0x7f;
+  EXPECT_EQ(ScanWal(bad).end, WalScan::End::kCorrupt);
+}
+
 }  // namespace
 }  // namespace lj::history

@@ -119,6 +119,25 @@ void Slice(SeriesData* d, int64_t from, int64_t to) {
   if (changed) *d = std::move(out);
 }
 
+void AppendSlice(const SeriesData& src, int64_t from, int64_t to, SeriesData* dst) {
+  if (!src.waveform) {
+    auto lo = std::lower_bound(src.t_ns.begin(), src.t_ns.end(), from) - src.t_ns.begin();
+    auto hi = std::lower_bound(src.t_ns.begin(), src.t_ns.end(), to) - src.t_ns.begin();
+    if (hi <= lo) return;
+    dst->t_ns.insert(dst->t_ns.end(), src.t_ns.begin() + lo, src.t_ns.begin() + hi);
+    CopyValues(src, lo, hi - lo, dst);
+    return;
+  }
+  SeriesData tmp = src;  // waveform chunks are sliced run by run
+  Slice(&tmp, from, to);
+  size_t base = ValueCount(*dst);
+  for (auto r : tmp.runs) {
+    r.offset += base;
+    dst->runs.push_back(r);
+  }
+  CopyValues(tmp, 0, ValueCount(tmp), dst);
+}
+
 void Truncate(SeriesData* d, size_t limit) {
   size_t n = ValueCount(*d);
   if (n <= limit) return;

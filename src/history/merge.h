@@ -14,6 +14,9 @@ namespace lj::history {
 SeriesData MergeSorted(std::vector<SeriesData> parts, ValueType type, bool waveform);
 // Keeps the samples with from <= t < to (waveform: by each sample's own time).
 void Slice(SeriesData* d, int64_t from, int64_t to);
+// Appends the samples of sorted `src` with from <= t < to to `dst` (same type; `dst` must end
+// at or before them in time for the result to stay sorted).
+void AppendSlice(const SeriesData& src, int64_t from, int64_t to, SeriesData* dst);
 // Keeps the first `limit` values; sets truncated when something was cut.
 void Truncate(SeriesData* d, size_t limit);
 // Splits into chunks of at most `max_values` (waveform runs are never split, so a single run

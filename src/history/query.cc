@@ -105,23 +105,43 @@ Result<Store::Snapshot> Store::Take(SeriesId id, int64_t from_ns, int64_t to_ns)
 Result<SeriesData> Store::Read(SeriesId id, int64_t from_ns, int64_t to_ns, size_t limit) const {
   auto snap = Take(id, from_ns, to_ns);
   if (!snap.ok()) return snap.status();
-  std::vector<SeriesData> parts;
+  std::vector<ChunkPtr> hold;  // keeps cached chunks alive
+  std::vector<const SeriesData*> srcs;
   for (const auto& seg : snap->segments) {
     for (const auto& m : seg->ChunksOf(id)) {
       if (!Overlaps(m, from_ns, to_ns)) continue;
-      SeriesData d;
-      LJ_RETURN_IF_ERROR(seg->ReadChunk(m, &d));
-      Slice(&d, from_ns, to_ns);
-      parts.push_back(std::move(d));
+      auto c = LoadChunk(*seg, m);
+      if (!c.ok()) return c.status();
+      hold.push_back(std::move(*c));
+      srcs.push_back(hold.back().get());
     }
   }
-  for (const auto& c : snap->sealed) {
-    SeriesData d = *c;
-    Slice(&d, from_ns, to_ns);
-    parts.push_back(std::move(d));
+  for (const auto& c : snap->sealed) srcs.push_back(c.get());
+  if (ValueCount(snap->open)) srcs.push_back(&snap->open);
+  // Common case: sources follow each other in time, so appending their slices keeps order.
+  bool ordered = true;
+  for (size_t i = 1; i < srcs.size() && ordered; ++i) {
+    ordered = FirstTime(*srcs[i]) >= LastTime(*srcs[i - 1]);
   }
-  parts.push_back(std::move(snap->open));
-  SeriesData out = MergeSorted(std::move(parts), snap->type, snap->waveform);
+  SeriesData out;
+  out.type = snap->type;
+  out.waveform = snap->waveform;
+  if (ordered) {
+    for (const SeriesData* s : srcs) {
+      AppendSlice(*s, from_ns, to_ns, &out);
+      if (limit != SIZE_MAX && ValueCount(out) > limit) break;
+    }
+  } else {
+    std::vector<SeriesData> parts;
+    for (const SeriesData* s : srcs) {
+      SeriesData d;
+      d.type = snap->type;
+      d.waveform = snap->waveform;
+      AppendSlice(*s, from_ns, to_ns, &d);
+      parts.push_back(std::move(d));
+    }
+    out = MergeSorted(std::move(parts), snap->type, snap->waveform);
+  }
   Truncate(&out, limit);
   return out;
 }
@@ -144,12 +164,18 @@ Result<std::vector<Bucket>> Store::Downsample(SeriesId id, int64_t from_ns, int6
     out[i].start_ns = static_cast<int64_t>(static_cast<uint64_t>(from_ns) + i * width);
   }
   Bucketer b{from_ns, to_ns, width, &out};
-  SeriesData d;
   for (const auto& seg : snap->segments) {
     for (const auto& m : seg->ChunksOf(id)) {
       if (!Overlaps(m, from_ns, to_ns) || b.AddMeta(m)) continue;
-      LJ_RETURN_IF_ERROR(seg->ReadChunk(m, &d));
-      b.AddData(d);
+      if (opt_.chunk_cache_bytes == 0) {  // decode into reused buffers: no page faults
+        thread_local SeriesData scratch;
+        LJ_RETURN_IF_ERROR(seg->ReadChunk(m, &scratch));
+        b.AddData(scratch);
+        continue;
+      }
+      auto c = LoadChunk(*seg, m);
+      if (!c.ok()) return c.status();
+      b.AddData(**c);
     }
   }
   for (const auto& c : snap->sealed) b.AddData(*c);
@@ -184,10 +210,24 @@ Result<SeriesData> Store::Latest(SeriesId id) const {
     best_data = &snap->open, best_seg = nullptr;
   }
   if (!found) return Status(ErrorCode::kNotFound, "series " + std::to_string(id) + " is empty");
-  SeriesData chunk;
+  if (best_seg && !snap->waveform &&
+      (snap->type == ValueType::kDouble || snap->type == ValueType::kBool)) {
+    SeriesData out;  // the index holds the newest value exactly (a double, or 0/1)
+    out.type = snap->type;
+    out.t_ns.push_back(best_meta->max_t);
+    if (snap->type == ValueType::kDouble) {
+      out.f64.push_back(best_meta->last);
+    } else {
+      out.i64.push_back(static_cast<int64_t>(best_meta->last));
+    }
+    return out;
+  }
+  ChunkPtr chunk;
   if (best_seg) {
-    LJ_RETURN_IF_ERROR(best_seg->ReadChunk(*best_meta, &chunk));
-    best_data = &chunk;
+    auto c = LoadChunk(*best_seg, *best_meta);
+    if (!c.ok()) return c.status();
+    chunk = std::move(*c);
+    best_data = chunk.get();
   }
   const SeriesData& c = *best_data;
   SeriesData out;
@@ -211,6 +251,14 @@ Result<SeriesData> Store::Latest(SeriesId id) const {
       break;
   }
   return out;
+}
+
+Result<ChunkPtr> Store::LoadChunk(const Segment& seg, const ChunkMeta& meta) const {
+  if (auto hit = cache_.Get(seg.number(), meta.offset)) return hit;
+  auto d = std::make_shared<SeriesData>();
+  LJ_RETURN_IF_ERROR(seg.ReadChunk(meta, d.get()));
+  cache_.Put(seg.number(), meta.offset, d);
+  return ChunkPtr(std::move(d));
 }
 
 size_t SeriesData::size() const { return ValueCount(*this); }

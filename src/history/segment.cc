@@ -187,7 +187,7 @@ std::span<const ChunkMeta> Segment::ChunksOf(SeriesId id) const {
 }
 
 Status Segment::ReadChunk(const ChunkMeta& meta, SeriesData* out) const {
-  std::string blob;
+  thread_local std::string blob;  // reused: chunk reads allocate nothing in steady state
   LJ_RETURN_IF_ERROR(ReadAt(meta.offset, meta.length, &blob));
   Status st = DecodeChunk(blob, &meta, out);
   if (!st.ok()) {

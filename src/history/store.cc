@@ -108,7 +108,8 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(const HistoryOptions& o
   return std::unique_ptr<HistoryStore>(std::move(store));
 }
 
-Store::Store(HistoryOptions options, metrics::Registry* r) : opt_(std::move(options)) {
+Store::Store(HistoryOptions options, metrics::Registry* r)
+    : opt_(std::move(options)), cache_(opt_.chunk_cache_bytes) {
   static metrics::Registry unused;  // keeps the hot path branch-free when no registry is given
   if (!r) r = &unused;
   m_.wal_bytes = &r->GetCounter("lj_history_wal_bytes_total", "Bytes appended to the history WAL");
@@ -384,6 +385,7 @@ void Store::QueueRecord(uint64_t lsn, WalType type, std::string_view payload, ui
   p.last_lsn = lsn;
   wal_bytes_ += p.bytes.size() - before;
   wal_since_freeze_ += p.bytes.size() - before;
+  queued_bytes_ += p.bytes.size() - before;
   wal_cv_.notify_one();
 }
 
@@ -408,6 +410,16 @@ Result<uint64_t> Store::Write(const WriteBatch& batch) {
     return closed_ ? Status(ErrorCode::kUnavailable, "history store is closed") : broken_;
   }
   if (batch.empty()) return next_lsn_ - 1;
+  if (payload.size() > kWalMaxBody - kWalMinBody) {
+    m_.write_errors->Inc();
+    return Status(ErrorCode::kPayloadTooLarge, "write batch larger than 512 MiB");
+  }
+  // Backpressure: the log may not fall more than kMaxQueuedWalBytes behind the writers.
+  done_cv_.wait(lk, [&] { return queued_bytes_ < kMaxQueuedWalBytes || !broken_.ok() || closed_; });
+  if (!broken_.ok() || closed_) {
+    m_.write_errors->Inc();
+    return broken_.ok() ? Status(ErrorCode::kUnavailable, "history store is closed") : broken_;
+  }
   if (Status st = CheckBatch(payload); !st.ok()) {
     m_.write_errors->Inc();
     return st;
@@ -478,6 +490,7 @@ Status Store::Close() {
     closed_ = true;
     stop_maint_ = true;
     maint_cv_.notify_all();
+    done_cv_.notify_all();  // writers waiting on backpressure
   }
   if (maint_thread_.joinable()) maint_thread_.join();
   Status st;

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "history/chunk_cache.h"
 #include "history/history.h"
 #include "history/manifest.h"
 #include "history/memtable.h"
@@ -114,9 +115,12 @@ class Store final : public HistoryStore {
 
   // query.cc
   Result<Snapshot> Take(SeriesId id, int64_t from_ns, int64_t to_ns) const;
+  // A segment chunk, decoded, through the cache.
+  Result<ChunkPtr> LoadChunk(const Segment& seg, const ChunkMeta& meta) const;
 
   HistoryOptions opt_;
   StoreMetrics m_;
+  mutable ChunkCache cache_;
   int lock_fd_ = -1;
 
   mutable std::mutex mu_;
@@ -138,6 +142,8 @@ class Store final : public HistoryStore {
   bool stop_wal_done_ = false;     // the WAL thread has exited
   uint64_t wal_since_freeze_ = 0;  // WAL bytes queued since the last flush froze the memtable
   uint64_t man_wal_min_ = 1;       // manifest.wal_min
+  uint64_t queued_bytes_ = 0;      // in pending_, not yet taken by the WAL thread
+  static constexpr uint64_t kMaxQueuedWalBytes = uint64_t{256} << 20;
   uint64_t samples_written_ = 0;
   std::vector<SegmentEntry> seg_entries_;  // parallel to segments_
   std::vector<std::shared_ptr<Segment>> segments_;

@@ -79,11 +79,13 @@ void Store::WalLoop() {
     }
     if (!broken_.ok()) {  // drop what is queued: the store refuses writes from now on
       pending_.clear();
+      queued_bytes_ = 0;
       if (stop_wal_) break;
       continue;
     }
     std::vector<Pending> take;
     take.swap(pending_);
+    queued_bytes_ = 0;
     uint64_t last = written_lsn_;
     for (const auto& p : take) {
       last = std::max(last, p.last_lsn);
