@@ -227,8 +227,11 @@ AlarmLimits ClinicalService::BaseLimits(const Patient& p) const {
 
 int64_t ClinicalService::NowLocked() const {
   const int64_t wall = options_.clock();
-  if (data_ns_ == 0) return wall;
-  return data_ns_ + std::max<int64_t>(0, wall - data_clock_ns_);
+  if (data_ns_ == 0) return wall;  // no data yet
+  const int64_t t = data_ns_ + std::max<int64_t>(0, wall - data_clock_ns_);
+  // Never backwards: derived samples published at an earlier instant would be stale on arrival.
+  last_now_ns_ = std::max(last_now_ns_, t);
+  return last_now_ns_;
 }
 
 int64_t ClinicalService::Now() const {

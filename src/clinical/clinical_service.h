@@ -129,6 +129,7 @@ class ClinicalService : public live::SampleObserver, public graph::GraphListener
   std::map<std::string, nlohmann::json> overrides_;
   uint64_t next_id_ = 0;
   int64_t data_ns_ = 0, data_clock_ns_ = 0;
+  mutable int64_t last_now_ns_ = 0;
   std::atomic<bool> topology_dirty_{true};
 
   std::mutex run_mu_;

@@ -68,6 +68,7 @@ struct Simulator::Monitor {
   Monitor(std::string id_, uint64_t seed, bool scale2, const Options& o)
       : id(std::move(id_)),
         vitals(seed, scale2),
+        course(CourseSpec{}, seed),
         ecg(EcgOptions(seed, o)),
         pleth(PlethOpts(seed)) {}
 
@@ -94,7 +95,14 @@ struct Simulator::Monitor {
   }
 
   std::string id;
+  std::string patient;
+  bool has_course = false;
   VitalsWalk vitals;
+  Course course;
+  double last_obs_s = -1e18;
+  std::string_view last_acvpu;
+  bool last_o2 = false;
+  CourseState State(double t_s) const { return has_course ? course.At(t_s) : CourseState{}; }
   EcgSynth ecg;
   PlethSynth pleth;
 };
@@ -106,12 +114,19 @@ Simulator::Simulator(ingest::IngestSink& sink, Options options)
   if (options_.pleth_hz <= 0) options_.pleth_hz = 125;
   if (options_.vitals_hz <= 0) options_.vitals_hz = 1;
   if (options_.speed <= 0) options_.speed = 1;
-  for (const std::string& id : options_.monitors) {
+  for (size_t i = 0; i < options_.monitors.size(); ++i) {
+    const std::string& id = options_.monitors[i];
     const bool scale2 =
         std::find(options_.spo2_scale2_monitors.begin(), options_.spo2_scale2_monitors.end(), id) !=
         options_.spo2_scale2_monitors.end();
-    monitors_.push_back(std::make_unique<Monitor>(
-        id, Mix64(HashId(id) ^ (uint64_t{options_.seed} << 32)), scale2, options_));
+    const uint64_t seed = Mix64(HashId(id) ^ (uint64_t{options_.seed} << 32));
+    auto m = std::make_unique<Monitor>(id, seed, scale2, options_);
+    if (i < options_.patients.size()) m->patient = options_.patients[i];
+    if (i < options_.courses.size()) {
+      m->course = Course(options_.courses[i], seed);
+      m->has_course = true;
+    }
+    monitors_.push_back(std::move(m));
   }
 }
 
@@ -142,6 +157,7 @@ Simulator::Stats Simulator::stats() const {
 }
 
 void Simulator::Restart(int64_t origin_ns) {
+  if (!has_origin_) start_ns_ = origin_ns;
   // Waveform generators keep running: their time axis simply continues from here.
   gen_base_s_ = monitors_.empty() ? 0 : monitors_.front()->ecg.time_s();
   origin_ns_ = origin_ns;
@@ -216,18 +232,42 @@ void Simulator::EmitBlock(int64_t block) {
     Monitor& m = *mp;
     for (int64_t v = v0; v < v1; ++v) {
       m.vitals.Advance(1.0 / o.vitals_hz);
-      const VitalsReading r = m.vitals.Reading();
-      m.ecg.SetHeartRate(m.vitals.heart_rate());
-      m.ecg.SetRespRate(m.vitals.resp_rate());
+      const int64_t t_ns = origin_ns_ + SampleOffsetNs(v, o.vitals_hz);
+      const double t_s = static_cast<double>(t_ns - start_ns_) / 1e9;
+      const CourseState cs = m.State(t_s);
+      VitalsReading r = m.vitals.Reading();
+      r.hr = cs.asystole ? 0 : std::clamp(std::round(r.hr + cs.d_hr), 25.0, 220.0);
+      r.rr = std::clamp(std::round(r.rr + cs.d_rr), 4.0, 50.0);
+      r.spo2 = std::clamp(std::round(r.spo2 + cs.d_spo2), 60.0, 100.0);
+      r.nibp_sys = std::clamp(std::round(r.nibp_sys + cs.d_sbp), 50.0, 250.0);
+      r.nibp_dia = std::clamp(std::round(r.nibp_dia + 0.6 * cs.d_sbp), 30.0, r.nibp_sys - 15);
+      r.nibp_mean = std::round(r.nibp_dia + (r.nibp_sys - r.nibp_dia) / 3);
+      r.temp = std::round((r.temp + cs.d_temp) * 10) / 10;
+      m.ecg.SetHeartRate(std::clamp(m.vitals.heart_rate() + cs.d_hr, 25.0, 220.0));
+      m.ecg.SetRespRate(m.vitals.resp_rate() + cs.d_rr);
       begin_item(m.id);
       body += ",\"t\":";
-      AppendMs(body, origin_ns_ + SampleOffsetNs(v, o.vitals_hz));
+      AppendMs(body, t_ns);
       fmt::format_to(std::back_inserter(body),
                      ",\"values\":{{\"hr\":{:.1f},\"rr\":{:.1f},\"spo2\":{:.1f},"
                      "\"nibpSys\":{:.1f},\"nibpDia\":{:.1f},\"nibpMean\":{:.1f},\"temp\":{:.1f},"
-                     "\"ecgLeadsOff\":false,\"spo2SensorOff\":false}}}}",
-                     r.hr, r.rr, r.spo2, r.nibp_sys, r.nibp_dia, r.nibp_mean, r.temp);
+                     "\"ecgLeadsOff\":{},\"spo2SensorOff\":{}}}}}",
+                     r.hr, r.rr, r.spo2, r.nibp_sys, r.nibp_dia, r.nibp_mean, r.temp, cs.leads_off,
+                     cs.spo2_off);
+      if (!m.patient.empty() && (t_s - m.last_obs_s >= o.observation_interval_s ||
+                                 cs.consciousness != m.last_acvpu || cs.oxygen != m.last_o2)) {
+        m.last_obs_s = t_s;
+        m.last_acvpu = cs.consciousness;
+        m.last_o2 = cs.oxygen;
+        begin_item(m.patient);
+        body += ",\"t\":";
+        AppendMs(body, t_ns);
+        fmt::format_to(std::back_inserter(body),
+                       ",\"values\":{{\"consciousness\":\"{}\",\"supplementalO2\":{}}}}}",
+                       cs.consciousness, cs.oxygen);
+      }
     }
+    if (!o.waveforms) continue;
 
     if (e1 > e0) {
       begin_item(m.id);
@@ -236,7 +276,12 @@ void Simulator::EmitBlock(int64_t block) {
       fmt::format_to(std::back_inserter(body), ",\"rate\":{},\"values\":[", o.ecg_hz);
       for (int64_t i = e0; i < e1; ++i) {
         if (i != e0) body += ',';
-        fmt::format_to(std::back_inserter(body), "{}", std::llround(m.ecg.Next()));
+        const double x = m.ecg.Next();
+        const CourseState cs = m.State(
+            static_cast<double>(origin_ns_ + SampleOffsetNs(i, o.ecg_hz) - start_ns_) / 1e9);
+        // Asystole: a flat line with a few microvolts of noise; leads off: the amplifier's zero.
+        const int64_t y = cs.leads_off ? 0 : cs.asystole ? (i * 7919) % 11 - 5 : std::llround(x);
+        fmt::format_to(std::back_inserter(body), "{}", y);
       }
       body += "]}";
     }
@@ -250,8 +295,11 @@ void Simulator::EmitBlock(int64_t block) {
       for (int64_t j = p0; j < p1; ++j) {
         if (j != p0) body += ',';
         const double t = gen_base_s_ + static_cast<double>(j) / o.pleth_hz;
+        const CourseState cs = m.State(
+            static_cast<double>(origin_ns_ + SampleOffsetNs(j, o.pleth_hz) - start_ns_) / 1e9);
+        const double y = m.pleth.At(t, m.ecg.beats(), resp_hz);
         fmt::format_to(std::back_inserter(body), "{}",
-                       std::llround(m.pleth.At(t, m.ecg.beats(), resp_hz)));
+                       cs.asystole || cs.spo2_off ? 0 : std::llround(y));
       }
       body += "]}";
       // Keep one beat before the horizon: pulses use the interval to the preceding beat.

@@ -6,7 +6,14 @@
 // IngestSink::Ingest(batch, Protocol::kSimulator) — exactly what a real device's data goes
 // through. Per block (block_ms) and monitor: one "ecg" and one "pleth" waveform block; at
 // vitals_hz one multi item with hr, rr, spo2, nibpSys, nibpDia, nibpMean, temp, ecgLeadsOff and
-// spo2SensorOff.
+// spo2SensorOff; and when `patients` names the patient of a monitor, every
+// observation_interval_s (and whenever they change) one item on the patient twin with the nurse
+// observations consciousness (ACVPU) and supplementalO2.
+//
+// Courses (course.h): `courses[i]` shapes monitor i's patient — sepsis, respiratory, arrhythmia
+// (tachycardia, asystole runs: flat ECG, HR 0), technical events (leads off: flat ECG and
+// ecgLeadsOff; probe off: flat pleth and spo2SensorOff). Without courses every patient is a
+// plain random walk. `waveforms = false` sends vitals only (alarm-load measurement).
 //
 // Timing: simulated time starts at an origin (a whole millisecond) and runs `speed` times as
 // fast as the wall clock; at speed 1 timestamps are wall-clock time. Blocks are scheduled by
@@ -28,6 +35,7 @@
 #include <vector>
 
 #include "ingest/ingest_sink.h"
+#include "sim/course.h"
 
 namespace lj::sim {
 
@@ -43,6 +51,10 @@ class Simulator {
     int block_ms = 100;
     uint32_t seed = 42;
     double speed = 1.0;
+    std::vector<std::string> patients;  // parallel to monitors ("" = no observations)
+    std::vector<CourseSpec> courses;    // parallel to monitors (missing = plain random walk)
+    double observation_interval_s = 60;
+    bool waveforms = true;
   };
 
   struct Stats {
@@ -80,6 +92,7 @@ class Simulator {
 
   bool has_origin_ = false;
   int64_t origin_ns_ = 0;
+  int64_t start_ns_ = 0;  // the first origin: course time 0
   int64_t next_block_ = 0;
   double gen_base_s_ = 0;  // generator time at the origin (grows when the schedule restarts)
   int64_t last_reject_log_ns_ = 0;

@@ -93,9 +93,34 @@ std::vector<std::string> Spo2Scale2Monitors(const WardLayout& layout) {
   return ids;
 }
 
+std::vector<std::string> PatientIds(const WardLayout& layout) {
+  std::vector<std::string> ids;
+  for (int b = 1; b <= layout.beds; ++b) ids.push_back(Id(layout, "patient", b));
+  return ids;
+}
+
+CourseSpec CourseForBed(const WardLayout&, int index) {
+  switch (index % 12) {
+    case 0:
+      return {CourseKind::kSepsis, -1200, 1800};
+    case 2:
+      return {CourseKind::kSepsis, 300, 1800};
+    case 4:
+      return {CourseKind::kArrhythmia, 120, 0};
+    case 6:
+      return {CourseKind::kRespiratory, 180, 0};
+    case 8:
+      return {CourseKind::kTechnical, 60, 0};
+    default:
+      return {CourseKind::kStable, 0, 0};
+  }
+}
+
 Simulator::Options SimulatorOptionsFor(const WardLayout& layout) {
   Simulator::Options o;
   o.monitors = MonitorIds(layout);
+  o.patients = PatientIds(layout);
+  for (int b = 0; b < layout.beds; ++b) o.courses.push_back(CourseForBed(layout, b));
   o.spo2_scale2_monitors = Spo2Scale2Monitors(layout);
   o.seed = layout.seed;
   return o;

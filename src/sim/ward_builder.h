@@ -37,7 +37,13 @@ Status BuildWard(graph::TwinGraph& graph, const WardLayout& layout);
 std::vector<std::string> MonitorIds(const WardLayout& layout);
 // Monitors whose patient has spo2Scale 2 (target SpO2 88–92 %).
 std::vector<std::string> Spo2Scale2Monitors(const WardLayout& layout);
-// Simulator options for the ward: monitors, scale-2 monitors and seed.
+// "patient-a01", ... in bed order.
+std::vector<std::string> PatientIds(const WardLayout& layout);
+// The demo schedule (doc/design/clinical.md), by bed index modulo 12: 0 sepsis already under way
+// (started 20 min before the simulator), 2 sepsis from +5 min, 4 arrhythmia from +2 min,
+// 6 respiratory (the COPD bed) from +3 min, 8 technical events from +1 min, the rest stable.
+CourseSpec CourseForBed(const WardLayout& layout, int index);
+// Simulator options for the ward: monitors, their patients, scale-2 monitors, courses and seed.
 Simulator::Options SimulatorOptionsFor(const WardLayout& layout);
 
 // One fictional patient (exposed for tests and tools).
