@@ -18,8 +18,7 @@ bool IsDateTime(const std::string& s) {
 }
 
 bool HasCoding(const Json& cc, const std::string& system, const std::string& code) {
-  if (!cc.is_object() || !cc.contains("coding") || !cc["coding"].is_array())
-    return false;
+  if (!cc.is_object() || !cc.contains("coding") || !cc["coding"].is_array()) return false;
   for (const Json& c : cc["coding"])
     if (c.is_object() && c.value("system", "") == system && c.value("code", "") == code)
       return true;
