@@ -11,7 +11,10 @@
 
 namespace lj::history {
 
+// CRC-32C; uses the SSE4.2 instruction when the CPU has it. Chains: Crc32c(b, Crc32c(a)) is the
+// CRC of a followed by b.
 uint32_t Crc32c(const void* data, size_t n, uint32_t seed = 0);
+uint32_t Crc32cReference(const void* data, size_t n, uint32_t seed = 0);  // portable, for tests
 inline uint32_t Crc32c(std::string_view s) { return Crc32c(s.data(), s.size()); }
 
 template <typename T>

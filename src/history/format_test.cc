@@ -10,6 +10,7 @@
 
 #include "history/chunk.h"
 #include "history/file_util.h"
+#include "history/format.h"
 #include "history/manifest.h"
 #include "history/segment.h"
 #include "history/test_util.h"
@@ -116,6 +117,20 @@ TEST(Format, ChunksRoundTripAndRejectEveryFlippedByte) {
       bad[i] ^= 0x10;
       EXPECT_FALSE(DecodeChunk(bad, nullptr, &back).ok()) << "flipped byte " << i;
     }
+  }
+}
+
+TEST(Format, Crc32cMatchesTheReferenceAndKnownValues) {
+  EXPECT_EQ(Crc32c("123456789", 9), 0xE3069283u);  // the CRC-32C check value
+  EXPECT_EQ(Crc32cReference("123456789", 9), 0xE3069283u);
+  std::string data;
+  for (int i = 0; i < 300; ++i) data.push_back(static_cast<char>(i * 37 + 11));
+  for (size_t n = 0; n <= data.size(); n += 7) {
+    for (uint32_t seed : {0u, 1u, 0xDEADBEEFu}) {
+      ASSERT_EQ(Crc32c(data.data(), n, seed), Crc32cReference(data.data(), n, seed)) << n;
+    }
+    ASSERT_EQ(Crc32c(data.data() + n, data.size() - n, Crc32c(data.data(), n)),
+              Crc32c(data.data(), data.size()));
   }
 }
 
