@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "app/cmd_history.h"
 #include "app/config.h"
 #include "app/engine.h"
 #include "common/log.h"
@@ -152,6 +153,7 @@ int main(int argc, char** argv) {
   check->add_option("file", check_file, "TOML config file")->required()->check(CLI::ExistingFile);
 
   lj::app::AddEcgCommand(app);  // defined in cmd_ecg.cc
+  lj::app::AddHistoryCommands(app);  // import wfdb, replay
   CLI11_PARSE(app, argc, argv);
 
   if (*serve) {

@@ -1,0 +1,444 @@
+// `lingjing import wfdb` and `lingjing replay` (cmd_history.h; doc/protocols/history-api.md,
+// "Importing and replaying WFDB records").
+#include "app/cmd_history.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/config.h"
+#include "app/engine.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "history/history.h"
+#include "live/pipeline.h"
+#include "wfdb/wfdb.h"
+
+namespace lj::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// "MLII=ecg" mappings; empty → the first signal to "ecg".
+struct SignalMap {
+  int index = 0;
+  std::string telemetry;
+};
+
+Result<std::vector<SignalMap>> MapSignals(const wfdb::Header& h,
+                                          const std::vector<std::string>& specs) {
+  std::vector<SignalMap> out;
+  if (specs.empty()) {
+    if (h.signals.empty()) return Status(ErrorCode::kInvalidArgument, "record has no signals");
+    out.push_back({0, "ecg"});
+    return out;
+  }
+  for (const std::string& s : specs) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == s.size())
+      return Status(ErrorCode::kInvalidArgument,
+                    fmt::format("--signal '{}': expected NAME=telemetry, e.g. MLII=ecg", s));
+    std::string name = s.substr(0, eq);
+    int found = -1;
+    for (size_t i = 0; i < h.signals.size(); ++i)
+      if (h.signals[i].description == name || std::to_string(i) == name)
+        found = static_cast<int>(i);
+    if (found < 0) {
+      std::string have;
+      for (const auto& sig : h.signals) have += (have.empty() ? "" : ", ") + sig.description;
+      return Status(
+          ErrorCode::kNotFound,
+          fmt::format("--signal '{}': the record has no signal '{}' (it has: {})", s, name, have));
+    }
+    out.push_back({found, s.substr(eq + 1)});
+  }
+  return out;
+}
+
+// Physical value in the telemetry's unit: (adc - baseline) / gain in the record's unit,
+// scaled to microvolts when the telemetry is in µV (exact integers for MIT-BIH: gain 200).
+Result<std::vector<int64_t>> Convert(const wfdb::SignalSpec& sig, const std::vector<int32_t>& adc,
+                                     const std::string& unit) {
+  double scale = 1;  // physical units per record unit
+  if (unit == "microvolt") {
+    if (sig.units == "mV" || sig.units.empty())
+      scale = 1000;
+    else if (sig.units == "uV" || sig.units == "µV")
+      scale = 1;
+    else
+      return Status(ErrorCode::kUnsupported,
+                    fmt::format("cannot convert '{}' to microvolt", sig.units));
+  }
+  const double gain = sig.gain > 0 ? sig.gain : 200;
+  std::vector<int64_t> out(adc.size());
+  for (size_t i = 0; i < adc.size(); ++i)
+    out[i] = std::llround(static_cast<double>(adc[i] - sig.baseline) * scale / gain);
+  return out;
+}
+
+class Progress {
+ public:
+  Progress(std::string what, uint64_t total)
+      : what_(std::move(what)), total_(std::max<uint64_t>(total, 1)), tty_(isatty(2)) {}
+  void Update(uint64_t done, bool force = false) {
+    const int64_t now = MonoNs();
+    if (!force && now - last_ < (tty_ ? 100'000'000 : 2'000'000'000)) return;
+    last_ = now;
+    const uint64_t pct = std::min<uint64_t>(done * 100 / total_, 100);
+    if (tty_) {
+      std::string bar(pct * 30 / 100, '#');
+      bar.resize(30, ' ');
+      std::cerr << fmt::format("\r{} [{}] {:3}% {}/{} samples", what_, bar, pct, done, total_)
+                << std::flush;
+    } else {
+      std::cerr << fmt::format("progress what={} done={} total={} percent={}\n", what_, done,
+                               total_, pct);
+    }
+  }
+  void Done() {
+    if (tty_) std::cerr << "\n";
+  }
+
+ private:
+  std::string what_;
+  uint64_t total_;
+  bool tty_;
+  int64_t last_ = 0;
+};
+
+uint64_t DirBytes(const std::string& dir) {
+  uint64_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec))
+    if (it->is_regular_file(ec)) n += it->file_size(ec);
+  return n;
+}
+
+int Exit(const Status& s) {
+  std::cerr << "lingjing: " << s.ToString() << "\n";
+  return 1;
+}
+
+struct ImportArgs {
+  std::string record;
+  std::string twin;
+  std::vector<std::string> signals;
+  std::string start;
+  std::string data_dir = "lingjing-data";
+  std::string config_file;
+  bool resample = false;
+};
+
+int RunImport(const ImportArgs& a) {
+  Config config;
+  if (!a.config_file.empty()) {
+    Result<Config> c = LoadConfig(a.config_file);
+    if (!c.ok()) return Exit(c.status());
+    config = std::move(c).value();
+  }
+  if (!a.data_dir.empty()) config.data_dir = a.data_dir;
+  log::Init("warn", "logfmt");
+  Result<wfdb::Record> rec = wfdb::ReadRecord(a.record);
+  if (!rec.ok()) return Exit(rec.status());
+  Result<std::vector<SignalMap>> maps = MapSignals(rec->header, a.signals);
+  if (!maps.ok()) return Exit(maps.status());
+
+  model::ModelRegistry models;
+  if (Status s = LoadModels(config, models); !s.ok()) return Exit(s);
+  Result<std::unique_ptr<graph::TwinGraph>> graph =
+      graph::TwinGraph::Open(config.data_dir + "/twins.db", models);
+  if (!graph.ok()) return Exit(graph.status());
+  Result<graph::Twin> twin = (*graph)->GetTwin(a.twin);
+  if (!twin.ok())
+    return Exit(Status(
+        ErrorCode::kUnknownTwin,
+        fmt::format("no twin '{}' in {}/twins.db; create it first", a.twin, config.data_dir)));
+  const model::Interface* iface = models.Find(twin->model);
+  if (!iface) return Exit(Status(ErrorCode::kModelUnresolved, "twin's model is not loaded"));
+
+  const double rate = rec->header.frequency_hz;
+  const int64_t n = rec->samples.empty() ? 0 : static_cast<int64_t>(rec->samples[0].size());
+  int64_t start = NowNs() - static_cast<int64_t>(static_cast<double>(n) * 1e9 / rate);
+  if (!a.start.empty()) {
+    std::optional<int64_t> t = ParseRfc3339Ns(a.start);
+    if (!t) return Exit(Status(ErrorCode::kBadTimestamp, "--start: not RFC 3339: " + a.start));
+    start = *t;
+  }
+
+  history::HistoryOptions ho;
+  ho.dir = config.history.dir.empty() ? config.data_dir + "/history" : config.history.dir;
+  ho.sync = history::SyncPolicy::kNone;  // one sync at Close()
+  const uint64_t bytes_before = DirBytes(ho.dir);
+  Result<std::unique_ptr<history::HistoryStore>> store = history::HistoryStore::Open(ho);
+  if (!store.ok()) return Exit(store.status());
+
+  uint64_t total = 0;
+  for (const SignalMap& m : *maps) total += rec->samples[m.index].size();
+  Progress progress("import", total);
+  uint64_t written = 0;
+  history::WriteBatch wb;
+  for (const SignalMap& m : *maps) {
+    const int ti = iface->FindTelemetry(m.telemetry);
+    if (ti < 0)
+      return Exit(Status(
+          ErrorCode::kUnknownTelemetry,
+          fmt::format("twin '{}' ({}) has no telemetry '{}'", a.twin, iface->id, m.telemetry)));
+    const model::Telemetry& tel = iface->telemetry[ti];
+    if (!tel.waveform)
+      return Exit(Status(ErrorCode::kBadWaveform, "'" + m.telemetry + "' is not a waveform"));
+    history::SeriesInfo info{a.twin, tel.name, live::Pipeline::HistoryType(tel), true};
+    Result<history::SeriesId> id = (*store)->Intern(info);
+    if (!id.ok()) return Exit(id.status());
+    Result<std::vector<int64_t>> values =
+        Convert(rec->header.signals[m.index], rec->samples[m.index], tel.unit);
+    if (!values.ok()) return Exit(values.status());
+    double out_rate = rate;
+    if (a.resample && tel.sample_rate_hz > 0 && tel.sample_rate_hz != rate) {
+      *values = Resample(*values, rate, tel.sample_rate_hz);
+      out_rate = tel.sample_rate_hz;
+    }
+    const size_t block = static_cast<size_t>(std::max(1.0, out_rate));  // one second per block
+    std::vector<double> buf;
+    for (size_t off = 0; off < values->size(); off += block) {
+      const size_t cnt = std::min(block, values->size() - off);
+      buf.assign(values->begin() + static_cast<ptrdiff_t>(off),
+                 values->begin() + static_cast<ptrdiff_t>(off + cnt));
+      const int64_t t0 = start + static_cast<int64_t>(static_cast<double>(off) * 1e9 / out_rate);
+      wb.AddBlock(*id, t0, out_rate, buf.data(), cnt);
+      if (wb.samples() >= 65536) {
+        Result<uint64_t> lsn = (*store)->Write(wb);
+        if (!lsn.ok()) return Exit(lsn.status());
+        written += wb.samples();
+        wb.Clear();
+        progress.Update(written);
+      }
+    }
+  }
+  if (!wb.empty()) {
+    Result<uint64_t> lsn = (*store)->Write(wb);
+    if (!lsn.ok()) return Exit(lsn.status());
+    written += wb.samples();
+  }
+  progress.Update(written, true);
+  progress.Done();
+  if (Status s = (*store)->Flush(); !s.ok()) return Exit(s);
+  if (Status s = (*store)->Close(); !s.ok()) return Exit(s);
+  const uint64_t bytes = DirBytes(ho.dir) - std::min(DirBytes(ho.dir), bytes_before);
+  std::cout << fmt::format(
+      "imported {} samples of {} into twin '{}' from {} ({} Hz) to {}: {} bytes on disk, "
+      "{:.3f} bytes/sample\n",
+      written, rec->header.record_name, a.twin, FormatRfc3339(start), rate, ho.dir, bytes,
+      written ? static_cast<double>(bytes) / static_cast<double>(written) : 0.0);
+  return 0;
+}
+
+struct ReplayArgs {
+  std::string record;
+  std::string monitor;
+  std::vector<std::string> signals;
+  std::string speed = "1";
+  std::string url = "http://127.0.0.1:8080";
+  bool loop = false;
+};
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+
+class HttpPoster {
+ public:
+  Status Connect(const std::string& url) {
+    std::string rest = url;
+    if (rest.rfind("http://", 0) == 0)
+      rest = rest.substr(7);
+    else if (rest.find("://") != std::string::npos)
+      return Status(ErrorCode::kUnsupported, "--url: only http:// is supported");
+    if (size_t slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
+    size_t colon = rest.rfind(':');
+    host_ = rest.substr(0, colon);
+    std::string port = colon == std::string::npos ? "80" : rest.substr(colon + 1);
+    beast::error_code ec;
+    net::ip::tcp::resolver resolver(ioc_);
+    auto eps = resolver.resolve(host_, port, ec);
+    if (!ec) net::connect(socket_, eps, ec);
+    if (ec)
+      return Status(ErrorCode::kIo, fmt::format("cannot connect to {}: {}", url, ec.message()));
+    return Status::Ok();
+  }
+  Result<std::string> Post(const std::string& target, std::string body) {
+    namespace http = beast::http;
+    http::request<http::string_body> req{http::verb::post, target, 11};
+    req.set(http::field::host, host_);
+    req.set(http::field::content_type, "application/json");
+    req.body() = std::move(body);
+    req.prepare_payload();
+    beast::error_code ec;
+    http::write(socket_, req, ec);
+    http::response<http::string_body> res;
+    if (!ec) http::read(socket_, buf_, res, ec);
+    if (ec) return Status(ErrorCode::kIo, "ingest request failed: " + ec.message());
+    if (res.result_int() != 200)
+      return Status(ErrorCode::kInvalidArgument,
+                    fmt::format("server answered {}: {}", res.result_int(), res.body()));
+    return res.body();
+  }
+
+ private:
+  net::io_context ioc_;
+  net::ip::tcp::socket socket_{ioc_};
+  beast::flat_buffer buf_;
+  std::string host_;
+};
+
+int RunReplay(const ReplayArgs& a) {
+  // main() blocks SIGINT/SIGTERM for its sigwait; a replay is stopped with Ctrl-C.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  double speed = 0;  // 0 = max
+  if (a.speed != "max") {
+    speed = std::atof(a.speed.c_str());
+    if (!(speed > 0) || speed > 1000)
+      return Exit(Status(ErrorCode::kInvalidArgument, "--speed: 1..1000 or max"));
+  }
+  if (a.loop && speed != 1)
+    return Exit(Status(ErrorCode::kInvalidArgument,
+                       "--loop needs --speed 1 (faster replays would run ahead of the clock)"));
+  Result<wfdb::Record> rec = wfdb::ReadRecord(a.record);
+  if (!rec.ok()) return Exit(rec.status());
+  Result<std::vector<SignalMap>> maps = MapSignals(rec->header, a.signals);
+  if (!maps.ok()) return Exit(maps.status());
+  // The built-in ECG telemetry is integer µV at 250 Hz; the server validates the rate, so the
+  // record is resampled to it (linear interpolation, rounded to the µV).
+  constexpr double kRate = 250;
+  const double rate = rec->header.frequency_hz;
+  std::vector<std::vector<int64_t>> series;
+  for (const SignalMap& m : *maps) {
+    Result<std::vector<int64_t>> v =
+        Convert(rec->header.signals[m.index], rec->samples[m.index], "microvolt");
+    if (!v.ok()) return Exit(v.status());
+    series.push_back(Resample(*v, rate, kRate));
+  }
+  const size_t n = series.empty() ? 0 : series[0].size();
+  const int64_t dur_ns = static_cast<int64_t>(static_cast<double>(n) * 1e9 / kRate);
+  HttpPoster http;
+  if (Status s = http.Connect(a.url); !s.ok()) return Exit(s);
+  const size_t block = static_cast<size_t>(kRate);  // one-second blocks
+  const size_t per_request = speed == 1 ? 1 : 10;
+  int64_t start = speed == 1 ? NowNs() : NowNs() - dur_ns;  // faster: the record ends now
+  const int64_t mono0 = MonoNs();
+  uint64_t sent = 0;
+  Progress progress("replay", n * series.size());
+  for (int pass = 0;; ++pass) {
+    for (size_t off = 0; off < n; off += block * per_request) {
+      std::string body = "{\"samples\":[";
+      bool first = true;
+      for (size_t b = 0; b < per_request && off + b * block < n; ++b) {
+        const size_t o = off + b * block, cnt = std::min(block, n - o);
+        const int64_t t0 = start + static_cast<int64_t>(static_cast<double>(o) * 1e9 / kRate);
+        for (size_t s = 0; s < series.size(); ++s) {
+          body += first ? "" : ",";
+          first = false;
+          body +=
+              fmt::format("{{\"twin\":\"{}\",\"telemetry\":\"{}\",\"t\":{:.3f},\"rate\":{},",
+                          a.monitor, (*maps)[s].telemetry, static_cast<double>(t0) / 1e6, kRate);
+          body += "\"values\":[";
+          for (size_t k = 0; k < cnt; ++k) {
+            if (k) body += ',';
+            body += std::to_string(series[s][o + k]);
+          }
+          body += "]}";
+          sent += cnt;
+        }
+      }
+      body += "]}";
+      if (speed > 0) {  // send each block when its last sample is due (scaled by speed)
+        const int64_t due =
+            mono0 + static_cast<int64_t>(static_cast<double>(pass * dur_ns) / speed +
+                                         static_cast<double>(off) * 1e9 / kRate / speed);
+        const int64_t wait = due - MonoNs();
+        if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+      }
+      Result<std::string> r = http.Post("/api/v1/telemetry", std::move(body));
+      if (!r.ok()) {
+        progress.Done();
+        return Exit(r.status());
+      }
+      progress.Update(sent - pass * n * series.size());
+    }
+    progress.Update(n * series.size(), true);
+    progress.Done();
+    if (!a.loop) break;
+    start += dur_ns;
+  }
+  std::cout << fmt::format("replayed {} samples of {} into '{}' at {} Hz\n", sent,
+                           rec->header.record_name, a.monitor, kRate);
+  return 0;
+}
+
+}  // namespace
+
+std::vector<int64_t> Resample(const std::vector<int64_t>& in, double from_hz, double to_hz) {
+  if (in.empty() || from_hz == to_hz || from_hz <= 0 || to_hz <= 0) return in;
+  const size_t n = static_cast<size_t>(static_cast<double>(in.size()) * to_hz / from_hz);
+  std::vector<int64_t> out(n);
+  for (size_t j = 0; j < n; ++j) {
+    const double x = static_cast<double>(j) * from_hz / to_hz;
+    const size_t i = static_cast<size_t>(x);
+    const double f = x - static_cast<double>(i);
+    const double a = static_cast<double>(in[std::min(i, in.size() - 1)]);
+    const double b = static_cast<double>(in[std::min(i + 1, in.size() - 1)]);
+    out[j] = std::llround(a + (b - a) * f);
+  }
+  return out;
+}
+
+void AddHistoryCommands(CLI::App& app) {
+  auto import_args = std::make_shared<ImportArgs>();
+  CLI::App* import = app.add_subcommand("import", "Import recorded data into history");
+  import->require_subcommand(1);
+  CLI::App* wf = import->add_subcommand(
+      "wfdb",
+      "Write a PhysioNet WFDB record into the history store of a stopped server (values in the "
+      "telemetry's unit, e.g. µV = (adc - baseline) * 1000 / gain)");
+  wf->add_option("record", import_args->record, "Record path without extension, e.g. mitdb/100")
+      ->required();
+  wf->add_option("--twin", import_args->twin, "Twin that receives the signals")->required();
+  wf->add_option("--signal", import_args->signals,
+                 "NAME=telemetry mapping, repeatable (default: first signal → ecg)");
+  wf->add_option("--start", import_args->start,
+                 "RFC 3339 time of the first sample (default: the record ends now)");
+  wf->add_option("--data-dir,--data", import_args->data_dir, "Data directory of the server");
+  wf->add_option("-c,--config", import_args->config_file, "TOML config file")
+      ->check(CLI::ExistingFile);
+  wf->add_flag("--resample", import_args->resample,
+               "Resample to the telemetry's declared rate (default: keep the record's rate)");
+  wf->callback([import_args] { std::exit(RunImport(*import_args)); });
+
+  auto replay_args = std::make_shared<ReplayArgs>();
+  CLI::App* replay = app.add_subcommand(
+      "replay", "Stream a WFDB record into a running server's JSON ingest (resampled to 250 Hz)");
+  replay->add_option("record", replay_args->record, "Record path without extension")->required();
+  replay->add_option("--monitor", replay_args->monitor, "Twin that receives the signals")
+      ->required();
+  replay->add_option("--signal", replay_args->signals,
+                     "NAME=telemetry mapping, repeatable (default: first signal → ecg)");
+  replay->add_option("--speed", replay_args->speed, "1 (real time), 10, ... or max");
+  replay->add_option("--url", replay_args->url, "Server URL (default http://127.0.0.1:8080)");
+  replay->add_flag("--loop", replay_args->loop, "Start over at the end (with --speed 1)");
+  replay->callback([replay_args] { std::exit(RunReplay(*replay_args)); });
+}
+
+}  // namespace lj::app
