@@ -25,8 +25,10 @@ void AppendNumber(std::string& out, double v) {
   fmt::format_to(std::back_inserter(out), "{}", v);
 }
 
+// Milliseconds, exact for whole milliseconds (ns / 1e6 in double is not).
 void AppendMs(std::string& out, int64_t ns) {
-  fmt::format_to(std::back_inserter(out), "{}", static_cast<double>(ns) / 1e6);
+  fmt::format_to(std::back_inserter(out), "{}",
+                 static_cast<double>(ns / 1'000'000) + static_cast<double>(ns % 1'000'000) / 1e6);
 }
 
 struct ScalarOut {

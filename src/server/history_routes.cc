@@ -110,7 +110,10 @@ std::string_view TypeName(history::ValueType t) {
   return "?";
 }
 
-double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
+// Milliseconds as a double, exact for whole milliseconds (ns / 1e6 in double is not).
+double Ms(int64_t ns) {
+  return static_cast<double>(ns / 1'000'000) + static_cast<double>(ns % 1'000'000) / 1e6;
+}
 
 nlohmann::json ValueJson(const history::SeriesData& d, size_t k) {
   switch (d.type) {
