@@ -263,6 +263,18 @@ Result<Config> LoadConfig(const std::string& path) {
     }
   }
   ReadHistory(root, r, &c.history);
+  r.Get("hl7", "enabled", &c.hl7.enabled);
+  r.Get("hl7", "address", &c.hl7.mllp.address);
+  r.Get("hl7", "port", &c.hl7.mllp.port);
+  r.Get("hl7", "max_message_bytes", &c.hl7.mllp.max_message_bytes);
+  r.Get("hl7", "idle_timeout_s", &c.hl7.mllp.idle_timeout_s);
+  r.Get("hl7", "max_connections", &c.hl7.mllp.max_connections);
+  r.Get("hl7", "threads", &c.hl7.mllp.threads);
+  r.Get("hl7", "application", &c.hl7.mllp.application);
+  r.Get("hl7", "default_offset_minutes", &c.hl7.mllp.default_offset_minutes);
+  r.Get("clinical", "enabled", &c.clinical.enabled);
+  r.Get("fhir", "enabled", &c.fhir.enabled);
+  r.Get("fhir", "base_url", &c.fhir.base_url);
   r.Get("demo", "beds", &c.demo_beds);
   r.CheckUnknown();
   if (!r.error().ok()) return r.error();
@@ -272,6 +284,8 @@ Result<Config> LoadConfig(const std::string& path) {
   if (c.live.shards < 1 || c.live.shards > 4096)
     return Status(ErrorCode::kInvalidArgument,
                   fmt::format("{}: live.shards: must be 1..4096", path));
+  if (Status s = hl7::ValidateOptions(c.hl7.mllp); !s.ok())
+    return Status(ErrorCode::kInvalidArgument, fmt::format("{}: hl7: {}", path, s.message()));
   return c;
 }
 
@@ -341,6 +355,24 @@ retention = "0"                  # default retention: "0" = forever, or 30d, 12h
 # model = "dtmi:lingjing:ward:EcgMonitor;1"
 # telemetry = "ecg"
 # retention = "7d"
+
+[hl7]
+enabled = false                  # HL7 v2 over MLLP: ADT -> patient/bed, ORU^R01 -> telemetry
+address = "127.0.0.1"
+port = 2575
+max_message_bytes = 1048576      # larger frames are answered AR
+idle_timeout_s = 300             # close connections silent this long (0 = never)
+max_connections = 64
+threads = 1
+application = "LINGJING"         # MSH-3 of our ACKs
+default_offset_minutes = 0       # time zone of HL7 times that carry no offset (UTC+this)
+
+[clinical]
+enabled = true                   # live NEWS2, alarms and ECG analysis on patient twins
+
+[fhir]
+enabled = true                   # FHIR R4 under /fhir (Patient, Encounter, Observation, Bundle)
+base_url = "/fhir"               # prefix of links in Bundles; set an absolute URL for strict clients
 
 [demo]
 beds = 24

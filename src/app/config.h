@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "history/history.h"
+#include "hl7/mllp_server.h"
 #include "live/live_state.h"
 #include "live/pipeline.h"
 #include "mqtt/mqtt_bridge.h"
@@ -22,6 +23,20 @@ struct HistoryConfig {
   int sync_interval_ms = 100;
   int64_t retention_s = 0;                    // default for every series; 0 = forever
   std::vector<history::RetentionRule> rules;  // [[history.retention_rule]], most specific wins
+};
+
+struct Hl7Config {
+  bool enabled = false;  // HL7 v2 over MLLP listener (doc/protocols/hl7-mllp.md)
+  hl7::MllpOptions mllp;
+};
+
+struct ClinicalConfig {
+  bool enabled = true;  // NEWS2, alarms, ECG analysis (doc/design/clinical.md)
+};
+
+struct FhirConfig {
+  bool enabled = true;  // FHIR R4 facade under /fhir (doc/protocols/fhir.md)
+  std::string base_url = "/fhir";
 };
 
 // Parses a retention duration: "0" or "forever", or a positive integer with a unit s, m, h, d
@@ -39,6 +54,9 @@ struct Config {
   live::PipelineOptions pipeline;
   mqtt::Config mqtt;
   HistoryConfig history;
+  Hl7Config hl7;
+  ClinicalConfig clinical;
+  FhirConfig fhir;
   int demo_beds = 24;
 };
 

@@ -4,8 +4,11 @@
 
 #include <filesystem>
 
+#include "clinical/clinical_service.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "fhir/fhir_service.h"
+#include "hl7/mllp_server.h"
 #include "live/graph_resolver.h"
 #include "live/live_state.h"
 #include "live/pipeline.h"
@@ -110,12 +113,16 @@ struct Engine::Impl {
   bool history_closed = false;
   std::unique_ptr<graph::TwinGraph> graph;
   std::unique_ptr<live::LiveState> live;
+  // Observers and graph listeners outlive the pipeline and are destroyed after the servers stop.
+  std::unique_ptr<clinical::ClinicalService> clinical;
+  std::unique_ptr<fhir::FhirService> fhir;
   std::unique_ptr<live::Pipeline> pipeline;
   std::unique_ptr<live::GraphResolver> resolver;
   std::unique_ptr<live::FanoutMetrics> fanout;
   std::unique_ptr<server::ServerContext> ctx;
   std::unique_ptr<server::HttpServer> server;
   std::unique_ptr<mqtt::MqttBridge> mqtt;
+  std::unique_ptr<hl7::MllpServer> hl7;
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -160,6 +167,28 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Config& config) {
                                          config.server,
                                          {}});
   d->ctx->history = d->history.get();
+  if (config.clinical.enabled) {
+    clinical::ClinicalOptions co;
+    co.db_path = config.data_dir + "/clinical.db";
+    Result<std::unique_ptr<clinical::ClinicalService>> cs =
+        clinical::ClinicalService::Open(*d->graph, *d->pipeline, &d->metrics, co);
+    if (!cs.ok()) return cs.status();
+    d->clinical = std::move(cs).value();
+    d->graph->AddListener(d->clinical.get());
+    d->pipeline->AddObserver(d->clinical.get());
+    d->ctx->clinical = d->clinical.get();
+  }
+  if (config.fhir.enabled) {
+    fhir::FhirOptions fo;
+    fo.db_path = config.data_dir + "/fhir.db";
+    fo.base_url = config.fhir.base_url;
+    Result<std::unique_ptr<fhir::FhirService>> fs =
+        fhir::FhirService::Open(fo, *d->graph, d->history.get());
+    if (!fs.ok()) return fs.status();
+    d->fhir = std::move(fs).value();
+    d->graph->AddListener(d->fhir.get());
+    d->ctx->fhir = d->fhir.get();
+  }
   auto* ctx = d->ctx.get();
   auto* live = d->live.get();
   metrics::Registry& m = d->metrics;
@@ -179,8 +208,17 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Config& config) {
 }
 
 Status Engine::Start() {
+  if (impl_->clinical) impl_->clinical->Start();
   impl_->server = std::make_unique<server::HttpServer>(*impl_->ctx);
   LJ_RETURN_IF_ERROR(impl_->server->Start());
+  if (impl_->config.hl7.enabled) {
+    Result<std::unique_ptr<hl7::MllpServer>> h = hl7::MllpServer::Start(
+        impl_->config.hl7.mllp, *impl_->graph, *impl_->pipeline, impl_->metrics);
+    if (!h.ok()) return h.status();
+    impl_->hl7 = std::move(h).value();
+    LJ_LOG_INFO("hl7 listening", "address", impl_->config.hl7.mllp.address, "port",
+                impl_->hl7->port());
+  }
   if (impl_->config.mqtt.enabled) {
     Result<std::unique_ptr<mqtt::MqttBridge>> b =
         mqtt::MqttBridge::Start(impl_->config.mqtt, *impl_->pipeline, impl_->metrics);
@@ -192,6 +230,9 @@ Status Engine::Start() {
 
 void Engine::Stop() {
   if (!impl_) return;
+  if (impl_->clinical) impl_->clinical->Stop();
+  if (impl_->hl7) impl_->hl7->Stop();
+  impl_->hl7.reset();
   if (impl_->mqtt) impl_->mqtt->Stop();
   impl_->mqtt.reset();
   if (impl_->server) impl_->server->Stop();
@@ -211,5 +252,6 @@ live::LiveState& Engine::live() { return *impl_->live; }
 history::HistoryStore* Engine::history() { return impl_->history.get(); }
 metrics::Registry& Engine::metrics() { return impl_->metrics; }
 uint16_t Engine::port() const { return impl_->server ? impl_->server->port() : 0; }
+uint16_t Engine::hl7_port() const { return impl_->hl7 ? impl_->hl7->port() : 0; }
 
 }  // namespace lj::app

@@ -40,6 +40,7 @@ class Engine {
   history::HistoryStore* history();  // null when [history] enabled = false
   metrics::Registry& metrics();
   uint16_t port() const;
+  uint16_t hl7_port() const;  // 0 when the HL7 listener is off
 
  private:
   struct Impl;

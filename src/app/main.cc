@@ -28,6 +28,7 @@ struct CommonFlags {
   std::vector<std::string> model_dirs;
   std::string log_level;
   std::string mqtt;  // host:port
+  int hl7_port = -1;
 };
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags& f) {
@@ -41,6 +42,9 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("--log-level", f.log_level, "trace|debug|info|warn|error");
   cmd->add_option("--mqtt", f.mqtt,
                   "Subscribe to this MQTT broker (host:port) with default mappings");
+  cmd->add_option("--hl7", f.hl7_port,
+                  "Listen for HL7 v2 over MLLP on this port (0 = any free port; default off)")
+      ->check(CLI::Range(0, 65535));
 }
 
 lj::Result<Config> BuildConfig(const CommonFlags& f, const std::string& default_data) {
@@ -62,6 +66,11 @@ lj::Result<Config> BuildConfig(const CommonFlags& f, const std::string& default_
     c.mqtt.enabled = true;
     c.mqtt.host = f.mqtt.substr(0, colon);
     if (colon != std::string::npos) c.mqtt.port = std::atoi(f.mqtt.c_str() + colon + 1);
+  }
+  if (f.hl7_port >= 0) {
+    c.hl7.enabled = true;
+    c.hl7.mllp.port = static_cast<uint16_t>(f.hl7_port);
+    if (!f.address.empty()) c.hl7.mllp.address = f.address;
   }
   return c;
 }
@@ -101,6 +110,8 @@ int RunServer(const Config& c, bool demo) {
   std::cout << fmt::format("Lingjing {} at http://{}:{}/  (Ctrl-C to stop)\n",
                            demo ? "ward demo" : "engine", host, (*engine)->port())
             << std::flush;
+  if ((*engine)->hl7_port() != 0)
+    std::cout << fmt::format("HL7 v2 (MLLP) on {}:{}\n", host, (*engine)->hl7_port()) << std::flush;
   int sig = WaitForSignal();
   LJ_LOG_INFO("stopping", "signal", sig);
   if (sim) sim->Stop();
@@ -152,7 +163,7 @@ int main(int argc, char** argv) {
   CLI::App* check = config->add_subcommand("check", "Check a config file");
   check->add_option("file", check_file, "TOML config file")->required()->check(CLI::ExistingFile);
 
-  lj::app::AddEcgCommand(app);  // defined in cmd_ecg.cc
+  lj::app::AddEcgCommand(app);       // defined in cmd_ecg.cc
   lj::app::AddHistoryCommands(app);  // import wfdb, replay
   CLI11_PARSE(app, argc, argv);
 

@@ -35,7 +35,6 @@ std::vector<std::string> Split(const std::string& pattern) {
 
 Router::Router() {
   AddStaticRoutes(routes_);  // first: its "/" (the web client) wins over the system one
-  AddStaticRoutes(routes_);  // first: its "/" (the web client) wins over the system one
   AddSystemRoutes(routes_);
   AddTwinRoutes(routes_);
   AddIngestRoutes(routes_);

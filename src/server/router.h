@@ -40,7 +40,6 @@ class Router {
 
 // Route groups, each defined in its own file.
 void AddStaticRoutes(std::vector<Route>& routes);  // /, /assets/{file}, /classic: web client
-void AddStaticRoutes(std::vector<Route>& routes);  // /, /assets/{file}, /classic: web client
 void AddSystemRoutes(std::vector<Route>& routes);  // /, /healthz, /metrics, /ping, /api/v1
 void AddTwinRoutes(std::vector<Route>& routes);    // models, twins, relationships
 void AddFhirRoutes(std::vector<Route>& routes);    // /fhir/... (FHIR R4, fhir_routes.cc)
