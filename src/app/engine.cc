@@ -216,8 +216,6 @@ Status Engine::Start() {
         impl_->config.hl7.mllp, *impl_->graph, *impl_->pipeline, impl_->metrics);
     if (!h.ok()) return h.status();
     impl_->hl7 = std::move(h).value();
-    LJ_LOG_INFO("hl7 listening", "address", impl_->config.hl7.mllp.address, "port",
-                impl_->hl7->port());
   }
   if (impl_->config.mqtt.enabled) {
     Result<std::unique_ptr<mqtt::MqttBridge>> b =
