@@ -6,6 +6,7 @@
 // and the audible announcements. Nobody acknowledges, so escalations are included in the
 // announcements. Usage: lj_alarm_load [--hours 24] [--beds 24] [--seed 42]
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <unistd.h>
 
@@ -87,7 +88,9 @@ Result<Figures> RunDay(double hours, int beds, uint32_t seed, bool fatigue_desig
           (*svc)->Acknowledge(a.id, "load-nurse").status().IgnoreError();  // races are fine
     }
     if ((t - start) % (3600 * int64_t{1'000'000'000}) == 0)
-      std::cerr << fmt::format("  {} h simulated\r", (t - start) / 3'600'000'000'000) << std::flush;
+      if (isatty(STDERR_FILENO))
+        std::cerr << fmt::format("  {} h simulated\r", (t - start) / 3'600'000'000'000)
+                  << std::flush;
   }
   (*svc)->Tick();
   (*svc)->store().Flush();
@@ -113,17 +116,24 @@ Result<Figures> RunDay(double hours, int beds, uint32_t seed, bool fatigue_desig
 }  // namespace lj::clinical
 
 int main(int argc, char** argv) {
+  CLI::App app{
+      "Alarm load of a simulated ward day: alarms per patient-day by priority, with the "
+      "alarm-fatigue design (onset delay + hysteresis) and without it"};
   double hours = 24;
   int beds = 24;
   uint32_t seed = 42;
   std::string only;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i];
-    if (k == "--hours") hours = std::atof(argv[i + 1]);
-    if (k == "--beds") beds = std::atoi(argv[i + 1]);
-    if (k == "--seed") seed = static_cast<uint32_t>(std::atoi(argv[i + 1]));
-    if (k == "--only") only = argv[i + 1];
-  }
+  app.add_option("--hours", hours, "Simulated hours")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 24.0 * 14));
+  app.add_option("--beds", beds, "Beds of the demo ward")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 480));
+  app.add_option("--seed", seed, "Simulator seed (courses are deterministic)")
+      ->capture_default_str();
+  app.add_option("--only", only, "Run only one design")
+      ->check(CLI::IsMember({"design", "baseline"}));
+  CLI11_PARSE(app, argc, argv);
   using lj::clinical::Priority;
   std::cout << fmt::format("Alarm load: {} beds, {} h simulated, seed {}\n", beds, hours, seed);
   std::cout << "design                         high  medium  low   inop  | per patient-day: "
