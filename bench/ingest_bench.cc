@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   app.add_option("--out", out_file, "Write the results as JSON here")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   bo.precision = wo.precision;
-  if (server_cpu >= 0) bo.server_prefix = {"taskset", "-c", std::to_string(server_cpu)};
+  if (server_cpu >= 0) bo.server_prefix = {"/usr/bin/taskset", "-c", std::to_string(server_cpu)};
 
   for (auto [need, path] :
        {std::pair{!skip_influx, bo.influxd}, std::pair{!skip_http || !skip_mqtt, bo.lingjing},

@@ -145,14 +145,18 @@ bool LoadWorkload(const std::string& path, size_t batch_lines, Workload* w, std:
     // Device blocks: consecutive lines of one twin.
     if (twin != block_twin) {
       if (pos > block_start) w->blocks.push_back(all.substr(block_start, pos - block_start));
+      // HTTP batches end at device-block boundaries: a device posts its own block whole, so one
+      // device's second is never split over two concurrent requests (a later half could land
+      // first, and history keeps waveforms strictly in order).
+      if (batch_n >= batch_lines) {
+        w->batches.push_back(all.substr(batch_start, pos - batch_start));
+        batch_start = pos;
+        batch_n = 0;
+      }
       block_start = pos;
       block_twin = twin;
     }
-    if (++batch_n == batch_lines) {
-      w->batches.push_back(all.substr(batch_start, next - batch_start));
-      batch_start = next;
-      batch_n = 0;
-    }
+    ++batch_n;
     pos = next;
   }
   if (batch_start < all.size()) w->batches.push_back(all.substr(batch_start));

@@ -33,7 +33,7 @@ struct Workload {
   uint64_t lines = 0;
   uint64_t samples = 0;                   // field values
   uint64_t ecg_values = 0;                // values of field `ecg` (waveform)
-  std::vector<std::string_view> batches;  // ~batch_lines lines each, cut at line ends (HTTP)
+  std::vector<std::string_view> batches;  // >= batch_lines lines, ending at device blocks (HTTP)
   std::vector<std::string_view> blocks;   // runs of lines of one twin: a device's message (MQTT)
   std::vector<std::string> twins;         // distinct `twin` tags, first-seen order
   // Last value of every field of measurement `vitals`, per twin (what a viewer must end with).
