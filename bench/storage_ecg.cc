@@ -80,10 +80,8 @@ nlohmann::json RunEcgStorage(const StorageOptions& o) {
     return out;
   }
   TempDir tmp("lj-bench-ecg");
-  history::HistoryOptions ho;
-  ho.dir = tmp.path() + "/history";
-  ho.sync = history::SyncPolicy::kNone;  // size is what is measured here
-  auto opened = history::HistoryStore::Open(ho);
+  const std::string dir = tmp.path() + "/history";
+  auto opened = OpenMeasuredStore(dir);
   if (!opened.ok()) {
     out["error"] = opened.status().ToString();
     return out;
@@ -183,14 +181,12 @@ nlohmann::json RunEcgStorage(const StorageOptions& o) {
                           {"gzip9_bytes", rec_gz},
                           {"xz9e_bytes", rec_xz}});
   }
-  Status st = store->Flush();
-  if (st.ok()) st = store->Compact();
-  if (st.ok()) st = store->Close();
-  if (!st.ok()) {
-    out["error"] = st.ToString();
+  Result<uint64_t> sealed = SealedStoreBytes(*store, dir);
+  if (!sealed.ok()) {
+    out["error"] = sealed.status().ToString();
     return out;
   }
-  const uint64_t lj_bytes = DirBytes(ho.dir);
+  const uint64_t lj_bytes = *sealed;
   const double ns = static_cast<double>(samples);
   out["records"] = per_record;
   out["samples"] = samples;

@@ -6,9 +6,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
+
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "common/status.h"
+#include "history/history.h"
 
 namespace lj::bench {
 
@@ -36,6 +41,11 @@ nlohmann::json RunTrendQueries(const StorageOptions& o);
 // written with ms precision); returns the number of field values written.
 uint64_t AppendVitalsLines(int patient, int64_t from_s, int64_t to_s, std::string* out);
 std::string MonitorId(int patient);  // "monitor-0001"
+
+// A history store in `dir` for size measurements (SyncPolicy::kNone: size is what is measured),
+// and, once written, Flush() + Compact() + Close() followed by every byte in `dir`.
+Result<std::unique_ptr<history::HistoryStore>> OpenMeasuredStore(const std::string& dir);
+Result<uint64_t> SealedStoreBytes(history::HistoryStore& store, const std::string& dir);
 
 // Waits until InfluxDB's TSM files have not changed for `quiet_s` seconds and its WAL is
 // empty (full compaction done), at most `max_s`. Returns false on timeout.

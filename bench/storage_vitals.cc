@@ -101,9 +101,10 @@ std::vector<std::string> VitalsBatches(int n, int64_t from_s, int64_t to_s, uint
     for (int p = 0; p < n; ++p) {
       const int k = gens[p].Next(t, v);
       std::string& b = batches.back();
-      b += "vitals,twin=" + MonitorId(p) + " ";
-      for (int f = 0; f < k; ++f) b += std::string(f ? "," : "") + kFields[f] + "=" + Num(v[f]);
-      b += " " + std::to_string(t * 1000) + "\n";
+      b.append("vitals,twin=").append(MonitorId(p)).append(" ");
+      for (int f = 0; f < k; ++f)
+        b.append(f ? "," : "").append(kFields[f]).append("=").append(Num(v[f]));
+      b.append(" ").append(std::to_string(t * 1000)).append("\n");
       *samples += k;
       if (++lines % 5000 == 0) batches.emplace_back();
     }
@@ -122,6 +123,20 @@ std::string MonitorId(int patient) {
   char b[32];
   std::snprintf(b, sizeof b, "monitor-%04d", patient + 1);
   return b;
+}
+
+Result<std::unique_ptr<history::HistoryStore>> OpenMeasuredStore(const std::string& dir) {
+  history::HistoryOptions ho;
+  ho.dir = dir;
+  ho.sync = history::SyncPolicy::kNone;
+  return history::HistoryStore::Open(ho);
+}
+
+Result<uint64_t> SealedStoreBytes(history::HistoryStore& store, const std::string& dir) {
+  LJ_RETURN_IF_ERROR(store.Flush());
+  LJ_RETURN_IF_ERROR(store.Compact());
+  LJ_RETURN_IF_ERROR(store.Close());
+  return DirBytes(dir);
 }
 
 bool WaitForInfluxCompaction(const InfluxServer& s, int quiet_s, int max_s) {
@@ -154,10 +169,8 @@ nlohmann::json RunVitalsStorage(const StorageOptions& o) {
 
   // Lingjing: the same values through the history store the server uses.
   TempDir tmp("lj-bench-vitals");
-  history::HistoryOptions ho;
-  ho.dir = tmp.path() + "/history";
-  ho.sync = history::SyncPolicy::kNone;
-  auto opened = history::HistoryStore::Open(ho);
+  const std::string dir = tmp.path() + "/history";
+  auto opened = OpenMeasuredStore(dir);
   if (!opened.ok()) {
     out["error"] = opened.status().ToString();
     return out;
@@ -190,14 +203,12 @@ nlohmann::json RunVitalsStorage(const StorageOptions& o) {
       }
     }
   }
-  Status st = store->Flush();
-  if (st.ok()) st = store->Compact();
-  if (st.ok()) st = store->Close();
-  if (!st.ok()) {
-    out["error"] = st.ToString();
+  Result<uint64_t> sealed = SealedStoreBytes(*store, dir);
+  if (!sealed.ok()) {
+    out["error"] = sealed.status().ToString();
     return out;
   }
-  const uint64_t lj_bytes = DirBytes(ho.dir);
+  const uint64_t lj_bytes = *sealed;
   out["lingjing_bytes"] = lj_bytes;
   out["lingjing_bytes_per_sample"] = static_cast<double>(lj_bytes) / samples;
 
@@ -318,7 +329,8 @@ nlohmann::json RunTrendQueries(const StorageOptions& o) {
           std::chrono::seconds(60));
   out["lingjing"] = measure("lingjing", port, [&](int p) {
     std::string series;
-    for (const char* f : five) series += (series.empty() ? "" : ",") + MonitorId(p) + "/" + f;
+    for (const char* f : five)
+      series.append(series.empty() ? "" : ",").append(MonitorId(p)).append("/").append(f);
     return "/api/v1/history?series=" + series + "&from=" + std::to_string(from_s * 1000) +
            "&to=" + std::to_string(to_s * 1000) + "&buckets=" + std::to_string(o.trend_buckets);
   });
