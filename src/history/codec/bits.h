@@ -5,6 +5,7 @@
 // return zero bits, so decoders check the flag once per value (or at the end) instead of per bit.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -93,50 +94,72 @@ class BitWriter {
   int used_ = 0;
 };
 
-// MSB-first bit reader over a byte range; see the overrun contract above.
+// MSB-first bit reader over a byte range; see the overrun contract above. Reads load 8 bytes
+// at once (big-endian) from the current byte and shift, so a read costs a few instructions
+// whatever its width; near the end of the input the load pads with zero bytes.
 class BitReader {
  public:
-  explicit BitReader(std::string_view in) : in_(in) {}
+  explicit BitReader(std::string_view in)
+      : data_(reinterpret_cast<const uint8_t*>(in.data())), size_(in.size()) {}
+  // The next `n` bits (0 <= n <= 64), most significant first; zero bits past the end.
   uint64_t Read(int n) {
-    uint64_t v = 0;
-    while (n > 0) {
-      if (byte_ >= in_.size()) {
-        overrun_ = true;
-        return n >= 64 ? 0 : v << n;
-      }
-      int avail = 8 - bit_;
-      int take = n < avail ? n : avail;
-      uint64_t cur = static_cast<uint8_t>(in_[byte_]);
-      uint64_t bits = (cur >> (avail - take)) & ((1u << take) - 1);
-      v = (v << take) | bits;
-      bit_ += take;
-      n -= take;
-      if (bit_ == 8) {
-        bit_ = 0;
-        ++byte_;
-      }
+    if (n == 0) return 0;
+    if (n > 56) {
+      uint64_t hi = Read(n - 32);
+      return (hi << 32) | Read(32);
     }
+    uint64_t v = Peek() >> (64 - n);
+    Skip(n);
     return v;
   }
   bool ReadBit() { return Read(1) != 0; }
+  // The next 64 bits without consuming them, MSB-aligned: at least 57 are input bits (or the
+  // zero padding past the end).
+  uint64_t Peek() const {
+    size_t byte = pos_ >> 3;
+    uint64_t w;
+    if (byte + 8 <= size_) {
+      w = LoadBigEndian(data_ + byte);
+    } else {
+      w = 0;
+      for (size_t i = 0; i < 8; ++i) {
+        w = (w << 8) | (byte + i < size_ ? data_[byte + i] : 0);
+      }
+    }
+    return w << (pos_ & 7);
+  }
+  // Consumes `n` bits (n <= 57) already looked at with Peek().
+  void Skip(int n) {
+    pos_ += static_cast<size_t>(n);
+    if (pos_ > size_ * 8) {
+      overrun_ = true;
+      pos_ = size_ * 8;
+    }
+  }
   bool overrun() const { return overrun_; }
   // Bits not yet read.
-  size_t remaining_bits() const {
-    return byte_ >= in_.size() ? 0 : (in_.size() - byte_) * 8 - bit_;
-  }
+  size_t remaining_bits() const { return size_ * 8 - pos_; }
   // True when the reader stands in the last byte (or at its end) and every unread bit is zero:
   // the encoder's padding.
   bool AtPaddedEnd() const {
-    if (byte_ >= in_.size()) return true;
-    if (byte_ + 1 != in_.size()) return false;
-    uint8_t rest = static_cast<uint8_t>(in_[byte_]) & ((1u << (8 - bit_)) - 1);
-    return bit_ != 0 && rest == 0;
+    size_t byte = pos_ >> 3;
+    int bit = static_cast<int>(pos_ & 7);
+    if (byte >= size_) return true;
+    if (byte + 1 != size_) return false;
+    uint8_t rest = data_[byte] & ((1u << (8 - bit)) - 1);
+    return bit != 0 && rest == 0;
   }
 
  private:
-  std::string_view in_;
-  size_t byte_ = 0;
-  int bit_ = 0;
+  static_assert(std::endian::native == std::endian::little);
+  static uint64_t LoadBigEndian(const uint8_t* p) {
+    uint64_t w;
+    __builtin_memcpy(&w, p, 8);
+    return __builtin_bswap64(w);
+  }
+  const uint8_t* data_;
+  size_t size_;
+  size_t pos_ = 0;  // bits consumed
   bool overrun_ = false;
 };
 

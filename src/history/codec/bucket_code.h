@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -70,8 +71,7 @@ struct BucketCode {
       }
       return GetNonZero(r);  // run 0: a non-zero value follows the kRunStart zeros
     }
-    int ones = 0;
-    while (ones < 4 && r.ReadBit()) ++ones;
+    int ones = Prefix(r);
     if (ones == 0) {
       ++zeros_;
       return 0;
@@ -88,10 +88,19 @@ struct BucketCode {
   }
   // After a run, the value that ended it is known to be non-zero but still carries its prefix.
   uint64_t GetNonZero(BitReader& r) {
-    int ones = 0;
-    while (ones < 4 && r.ReadBit()) ++ones;
+    int ones = Prefix(r);
     if (ones == 0) return 0;  // corrupt, tolerated: decodes to some value
     return r.Read(widths[ones - 1]);
+  }
+  // Reads a value's prefix ('0', '10', '110', '1110' or '1111'); returns its number of ones.
+  static int Prefix(BitReader& r) {
+    int ones = std::countl_one(r.Peek());
+    if (ones >= 4) {
+      r.Skip(4);
+      return 4;
+    }
+    r.Skip(ones + 1);
+    return ones;
   }
   void PutNonZero(BitWriter& w, uint64_t v) const {
     int bits = BitWidth(v);
@@ -114,8 +123,13 @@ struct BucketCode {
     w.Write(v, n);
   }
   static uint64_t GetGamma(BitReader& r) {
-    int zeros = 0;
-    while (zeros < 63 && !r.ReadBit()) ++zeros;
+    int zeros = std::countl_zero(r.Peek());
+    if (zeros <= 56) {
+      r.Skip(zeros + 1);
+    } else {  // a long run, or the end of the input: bit by bit
+      zeros = 0;
+      while (zeros < 63 && !r.ReadBit()) ++zeros;
+    }
     if (r.overrun()) return 1;
     return (uint64_t{1} << zeros) | r.Read(zeros);
   }

@@ -122,16 +122,22 @@ class GorillaCodec : public BufferedCodec {
     out->push_back(std::bit_cast<double>(prev));
     int win_lead = -1, win_trail = 0;
     for (size_t i = 1; i < count; ++i) {
-      if (r.ReadBit()) {
-        if (r.ReadBit()) {
-          win_lead = static_cast<int>(r.Read(5));
-          int len = static_cast<int>(r.Read(6)) + 1;
+      const uint64_t head = r.Peek();  // control bits (and a new window) in one look
+      if (head >> 63) {
+        if ((head >> 62) & 1) {
+          win_lead = static_cast<int>((head >> 57) & 31);
+          int len = static_cast<int>((head >> 51) & 63) + 1;
           win_trail = 64 - win_lead - len;
           if (win_trail < 0) return Corrupt(name(), "XOR window wider than 64 bits");
+          r.Skip(13);
         } else if (win_lead < 0) {
           return Corrupt(name(), "XOR window reused before one was set");
+        } else {
+          r.Skip(2);
         }
         prev ^= r.Read(64 - win_lead - win_trail) << win_trail;
+      } else {
+        r.Skip(1);
       }
       if (r.overrun()) return Corrupt(name(), "truncated bit stream");
       out->push_back(std::bit_cast<double>(prev));
