@@ -317,7 +317,10 @@ nlohmann::json RunTrendQueries(const StorageOptions& o) {
   std::vector<std::string> twins;
   for (int p = 0; p < o.trend_patients; ++p) twins.push_back(MonitorId(p));
   server->CreateTwins(twins, 2);
-  PostResult w = PostBatches(server->port, "/write?precision=ms", Views(batches), 2, "lingjing");
+  // One connection: batches must arrive in time order (the server rejects samples more than its
+  // out-of-order tolerance older than a series' latest; InfluxDB takes any order).
+  PostResult w = PostBatches(server->port, "/write?precision=ms", Views(batches), 1, "lingjing");
+  out["lingjing_write_batches_ok"] = w.ok;
   if (w.ok != w.requests) out["lingjing_write_error"] = w.first_error;
   const std::string data_dir = server->dir->path() + "/data";
   server->process->Stop();
@@ -327,6 +330,26 @@ nlohmann::json RunTrendQueries(const StorageOptions& o) {
   const uint16_t port = server->port;
   WaitFor([&] { return HttpOnce(port, "GET", "/healthz").status == 200; },
           std::chrono::seconds(60));
+  // As for InfluxDB: measure once background work (WAL flush, compaction) has settled, i.e. the
+  // history's segment count and byte size have not changed for 5 s.
+  {
+    std::string last;
+    auto stable_since = Clock::now();
+    const auto t0 = Clock::now();
+    while (SecondsSince(t0) < o.compaction_wait_s) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      const std::string m = HttpOnce(port, "GET", "/metrics").body;
+      const std::string now = std::to_string(MetricValue(m, "lj_history_segments")) + "/" +
+                              std::to_string(MetricValue(m, "lj_history_bytes"));
+      if (now != last) {
+        last = now;
+        stable_since = Clock::now();
+      } else if (SecondsSince(stable_since) >= 5) {
+        break;
+      }
+    }
+    out["lingjing_settled_s"] = SecondsSince(t0);
+  }
   out["lingjing"] = measure("lingjing", port, [&](int p) {
     std::string series;
     for (const char* f : five)

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <thread>
 
 #include "history/test_util.h"
@@ -167,6 +168,42 @@ TEST(HistoryStore, OverlappingWaveformBlockIsRefusedEvenAfterRestart) {
   auto r = store->Read(w, 0, INT64_MAX);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->i64.size(), 200u);
+}
+
+// Downsampling reduces a bucket in several lanes; the answer must still be the sequential one:
+// a NaN never replaces a number in min/max, a bucket whose first value is NaN reports NaN, and
+// `last` is the value with the greatest time, ties to the latest arrival, across sources.
+TEST(HistoryStore, DownsampleNaNAndLastAcrossLanesAndSources) {
+  TempDir dir;
+  auto store = MustOpen(Options(dir.path()));
+  SeriesId id = MustIntern(*store, "bed-1", "temp");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const int64_t s = 1'000'000'000;
+  WriteBatch a;  // bucket 0: [0, 10 s) starts with NaN; bucket 1: [10 s, 20 s) NaN inside
+  const double b0[] = {nan, 5, 1, 9, 2, 8, 3, 7, 4};
+  const double b1[] = {6, 4, nan, 2, 11, -3, 5, 0.5, 7, 1};
+  for (int i = 0; i < 9; ++i) a.AddDouble(id, i * s, b0[i]);
+  for (int i = 0; i < 10; ++i) a.AddDouble(id, (10 + i) * s, b1[i]);
+  ASSERT_TRUE(store->WaitDurable(store->Write(a).value()).ok());
+  ASSERT_TRUE(store->Flush().ok());  // now in a segment; the next write is a newer source
+  WriteBatch b;
+  b.AddDouble(id, 19 * s, 42);  // same time as the bucket's last sample, arrived later
+  ASSERT_TRUE(store->WaitDurable(store->Write(b).value()).ok());
+  for (int phase = 0; phase < 2; ++phase) {
+    auto got = store->Downsample(id, 0, 20 * s, 2);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    const Bucket &x = (*got)[0], &y = (*got)[1];
+    EXPECT_EQ(x.count, 9u);
+    EXPECT_TRUE(std::isnan(x.min) && std::isnan(x.max));
+    EXPECT_EQ(x.last, 4);
+    EXPECT_EQ(y.count, 11u);
+    EXPECT_EQ(y.min, -3);
+    EXPECT_EQ(y.max, 42);
+    EXPECT_TRUE(std::isnan(y.sum));
+    EXPECT_EQ(y.last, 42);
+    EXPECT_EQ(y.last_t_ns, 19 * s);
+    ASSERT_TRUE(store->Compact().ok());  // phase 1: one merged segment
+  }
 }
 
 }  // namespace

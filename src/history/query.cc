@@ -58,39 +58,54 @@ struct Bucketer {
     b.count += m.count;
     return true;
   }
-  // Adds samples [i, n) of a source whose times ascend (time(i), value(i)), bucket by bucket:
-  // one division per bucket rather than per sample. Same arithmetic, in the same order, as
-  // adding the samples one at a time.
-  template <typename TimeAt, typename ValueAt>
-  void AddSorted(size_t i, size_t n, TimeAt time, ValueAt value) {
+  // Adds samples [i, n) of a source whose times ascend, bucket by bucket: `end_of(i, n, e)` is
+  // the first index in [i, n) whose time is >= e, `time(i)` and `value(i)` read one sample.
+  // One division and one search per bucket, then a 4-lane reduction over the bucket's values
+  // (min/max as std::min/std::max: a NaN never replaces a number; the sum is rounded in 4
+  // partial sums, as any vectorised TSDB does).
+  template <typename EndOf, typename TimeAt, typename ValueAt>
+  void AddSorted(size_t i, size_t n, EndOf end_of, TimeAt time, ValueAt value) {
     while (i < n) {
-      int64_t t = time(i);
+      const int64_t t = time(i);
       if (t >= to) return;
-      size_t bi = Index(t);
+      const size_t bi = Index(t);
       const uint64_t span = static_cast<uint64_t>(to) - static_cast<uint64_t>(from);
       const uint64_t start_off = bi * width;  // < span: the bucket holds t < to
       const int64_t end =
           width >= span - start_off
               ? to
               : static_cast<int64_t>(static_cast<uint64_t>(from) + start_off + width);
+      const size_t j = end_of(i + 1, n, end);
       Bucket& b = (*out)[bi];
-      double mn = b.min, mx = b.max, sum = b.sum;
-      if (b.count == 0) mn = mx = value(i);
-      const size_t first = i;
-      for (; i < n && time(i) < end; ++i) {
-        double v = value(i);
-        mn = std::min(mn, v);  // NaN never replaces a value (comparisons are false)
-        mx = std::max(mx, v);
-        sum += v;
+      if (b.count == 0) b.min = b.max = value(i);
+      double mn[4] = {b.min, b.min, b.min, b.min}, mx[4] = {b.max, b.max, b.max, b.max};
+      double sum[4] = {b.sum, 0, 0, 0};
+      size_t k = i;
+      for (; k + 4 <= j; k += 4) {
+        for (int l = 0; l < 4; ++l) {
+          const double v = value(k + l);
+          mn[l] = std::min(mn[l], v);
+          mx[l] = std::max(mx[l], v);
+          sum[l] += v;
+        }
       }
-      // Times ascend, so the sample that would end up as `last` is the run's final one.
-      const int64_t t_end = time(i - 1);
+      for (; k < j; ++k) {
+        const double v = value(k);
+        mn[0] = std::min(mn[0], v);
+        mx[0] = std::max(mx[0], v);
+        sum[0] += v;
+      }
+      b.min = std::min(std::min(mn[0], mn[1]), std::min(mn[2], mn[3]));
+      b.max = std::max(std::max(mx[0], mx[1]), std::max(mx[2], mx[3]));
+      b.sum = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+      // Times ascend, so the sample that would end up as `last` is the bucket's final one.
+      const int64_t t_end = time(j - 1);
       if (b.count == 0 || t_end >= b.last_t_ns) {
-        b.last = value(i - 1);
+        b.last = value(j - 1);
         b.last_t_ns = t_end;
       }
-      b.count += i - first;
-      b.min = mn, b.max = mx, b.sum = sum;
+      b.count += j - i;
+      i = j;
     }
   }
   template <typename ValueAt>
@@ -98,17 +113,22 @@ struct Bucketer {
     if (!d.waveform) {
       const int64_t* t = d.t_ns.data();
       size_t lo = std::lower_bound(d.t_ns.begin(), d.t_ns.end(), from) - d.t_ns.begin();
+      auto end_of = [t](size_t i, size_t n, int64_t e) {
+        return static_cast<size_t>(std::lower_bound(t + i, t + n, e) - t);
+      };
       AddSorted(
-          lo, d.t_ns.size(), [t](size_t i) { return t[i]; }, value);
+          lo, d.t_ns.size(), end_of, [t](size_t i) { return t[i]; }, value);
       return;
     }
     for (const auto& r : d.runs) {
       if (RunTime(r, r.count) <= from) continue;
-      size_t first = 0;  // skip the run's samples before `from` without bucketing them
-      while (first < r.count && RunTime(r, first) < from) ++first;
-      AddSorted(
-          first, r.count, [&r](size_t i) { return RunTime(r, i); },
-          [&](size_t i) { return value(r.offset + i); });
+      auto time = [&r](size_t i) { return RunTime(r, i); };
+      auto end_of = [&](size_t i, size_t n, int64_t e) {
+        while (i < n && time(i) < e) ++i;
+        return i;
+      };
+      size_t first = end_of(0, r.count, from);  // the run's samples before `from` are skipped
+      AddSorted(first, r.count, end_of, time, [&](size_t i) { return value(r.offset + i); });
     }
   }
   void AddData(const SeriesData& d) {

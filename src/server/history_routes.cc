@@ -5,7 +5,9 @@
 
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstring>
+#include <iterator>
 
 #include "common/time.h"
 #include "server/router.h"
@@ -170,6 +172,61 @@ nlohmann::json BucketsJson(const std::vector<history::Bucket>& bs, int64_t width
   return {{"width_ms", Ms(width_ns)}, {"buckets", std::move(arr)}};
 }
 
+// The same object as BucketsJson, written straight into `out` (a trend answer is thousands of
+// small objects; building them as nlohmann::json costs more than the query itself). Doubles are
+// printed shortest-round-trip (whole numbers without ".0"); non-finite values become null, as
+// nlohmann::json prints them.
+void AppendNumber(std::string& out, double v) {
+  char buf[32];
+  char* end = buf;
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  if (v == std::trunc(v) && std::fabs(v) < 9e15 && !(v == 0 && std::signbit(v))) {
+    end = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v)).ptr;  // 72, not 72.0
+  } else {
+    end = std::to_chars(buf, buf + sizeof buf, v).ptr;  // shortest round-trip form
+  }
+  out.append(buf, end);
+}
+
+// A JSON string literal (invalid UTF-8 replaced, as JsonResponse does).
+std::string JsonString(const std::string& s) {
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void AppendBucketsJson(const std::vector<history::Bucket>& bs, int64_t width_ns, std::string& out) {
+  out += "\"buckets\":[";
+  for (size_t i = 0; i < bs.size(); ++i) {
+    const history::Bucket& b = bs[i];
+    out += i ? ",{" : "{";
+    if (b.count) {
+      out += "\"avg\":";
+      AppendNumber(out, b.avg());
+      out += ",\"count\":";
+      char buf[24];
+      out.append(buf, std::to_chars(buf, buf + sizeof buf, b.count).ptr);
+      out += ",\"last\":";
+      AppendNumber(out, b.last);
+      out += ",\"last_t\":";
+      AppendNumber(out, Ms(b.last_t_ns));
+      out += ",\"max\":";
+      AppendNumber(out, b.max);
+      out += ",\"min\":";
+      AppendNumber(out, b.min);
+      out += ",";
+    } else {
+      out += "\"count\":0,";
+    }
+    out += "\"t\":";
+    AppendNumber(out, Ms(b.start_ns));
+    out += "}";
+  }
+  out += "],\"width_ms\":";
+  AppendNumber(out, Ms(width_ns));
+}
+
 // --- columns: little-endian binary (history-api.md, "Columnar format") ---
 template <typename T>
 void Put(std::string& out, T v) {
@@ -231,9 +288,11 @@ void BucketColumns(const std::vector<history::Bucket>& bs, int64_t width_ns, std
   }
 }
 
-// One series' answer (raw or buckets) as JSON or appended columns.
+// One series' answer (raw or buckets) as JSON or appended columns; bucket answers in JSON go
+// to `bucket_json` as object members (AppendBucketsJson) when it is given.
 Result<nlohmann::json> QueryOne(ServerContext& ctx, history::SeriesId id, const Query& q,
-                                size_t limit, std::string* columns, size_t* values) {
+                                size_t limit, std::string* columns, size_t* values,
+                                std::string* bucket_json = nullptr) {
   if (q.buckets) {
     Result<std::vector<history::Bucket>> b = ctx.history->Downsample(id, q.from, q.to, q.buckets);
     if (!b.ok()) return b.status();
@@ -242,6 +301,10 @@ Result<nlohmann::json> QueryOne(ServerContext& ctx, history::SeriesId id, const 
     *values = q.buckets;
     if (columns) {
       BucketColumns(*b, width, *columns);
+      return nlohmann::json();
+    }
+    if (bucket_json) {
+      AppendBucketsJson(*b, width, *bucket_json);
       return nlohmann::json();
     }
     return BucketsJson(*b, width);
@@ -270,6 +333,16 @@ Response GetSeriesHistory(ServerContext& ctx, const Request& req, const RouteMat
   if (!id.ok()) return ErrorResponse(req, id.status());
   std::string columns;
   size_t n = 0;
+  if (q->buckets && !q->columns) {
+    std::string body = "{";
+    body.reserve(q->buckets * 112 + 256);
+    Result<nlohmann::json> j = QueryOne(ctx, *id, *q, q->limit, nullptr, &n, &body);
+    if (!j.ok()) return ErrorResponse(req, j.status());
+    fmt::format_to(std::back_inserter(body),
+                   ",\"from\":\"{}\",\"telemetry\":{},\"to\":\"{}\",\"twin\":{}}}",
+                   FormatRfc3339(q->from), JsonString(tel), FormatRfc3339(q->to), JsonString(twin));
+    return MakeResponse(req, http::status::ok, std::move(body), "application/json");
+  }
   Result<nlohmann::json> j = QueryOne(ctx, *id, *q, q->limit, q->columns ? &columns : nullptr, &n);
   if (!j.ok()) return ErrorResponse(req, j.status());
   if (!q->columns) {
@@ -339,16 +412,23 @@ Response GetMultiHistory(ServerContext& ctx, const Request& req, const RouteMatc
     Put<uint32_t>(columns, static_cast<uint32_t>(names.size()));
   }
   size_t budget = q->limit;
+  const bool direct = q->buckets && !q->columns;  // bucket JSON written as text (see above)
+  std::string body = fmt::format("{{\"from\":\"{}\",\"series\":[", FormatRfc3339(q->from));
+  if (direct) body.reserve(names.size() * (q->buckets * 112 + 128));  // one allocation
   for (const auto& [twin, tel] : names) {
     Result<history::SeriesId> id = FindSeries(ctx, twin, tel);
     if (!id.ok()) return ErrorResponse(req, id.status());
     std::string one;
     size_t n = 0;
-    Result<nlohmann::json> j =
-        QueryOne(ctx, *id, *q, std::max<size_t>(budget, 1), q->columns ? &one : nullptr, &n);
+    if (direct) body += body.back() == '[' ? "{" : ",{";
+    Result<nlohmann::json> j = QueryOne(ctx, *id, *q, std::max<size_t>(budget, 1),
+                                        q->columns ? &one : nullptr, &n, direct ? &body : nullptr);
     if (!j.ok()) return ErrorResponse(req, j.status());
     budget -= std::min(budget, n);
-    if (q->columns) {
+    if (direct) {
+      fmt::format_to(std::back_inserter(body), ",\"telemetry\":{},\"twin\":{}}}", JsonString(tel),
+                     JsonString(twin));
+    } else if (q->columns) {
       const std::string name = twin + "/" + tel;
       Put<uint16_t>(columns, static_cast<uint16_t>(std::min<size_t>(name.size(), 65535)));
       columns.append(name, 0, std::min<size_t>(name.size(), 65535));
@@ -359,6 +439,10 @@ Response GetMultiHistory(ServerContext& ctx, const Request& req, const RouteMatc
       (*j)["telemetry"] = tel;
       arr.push_back(std::move(*j));
     }
+  }
+  if (direct) {
+    fmt::format_to(std::back_inserter(body), "],\"to\":\"{}\"}}", FormatRfc3339(q->to));
+    return MakeResponse(req, http::status::ok, std::move(body), "application/json");
   }
   nlohmann::json j = {
       {"from", FormatRfc3339(q->from)}, {"to", FormatRfc3339(q->to)}, {"series", std::move(arr)}};

@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "common/time.h"
 #include "harness.h"
 #include "wfdb/wfdb.h"
 
@@ -97,6 +98,28 @@ TEST(History, RestApiRawBucketsLatestMultiAndColumns) {
   EXPECT_EQ(j["buckets"][0]["max"], 9.0);
   EXPECT_EQ(j["buckets"][0]["avg"], 4.5);
   EXPECT_EQ(j["buckets"][9]["last"], 99.0);
+  EXPECT_EQ(j["buckets"][9]["last_t"], static_cast<double>(t0 + 99'000));
+  EXPECT_EQ(j["buckets"][3]["t"], static_cast<double>(t0 + 30'000));
+  EXPECT_EQ(j["width_ms"], 10'000.0);
+  EXPECT_EQ(j["twin"], "monitor-1");
+  EXPECT_EQ(j["telemetry"], "hr");
+  EXPECT_EQ(j["from"], FormatRfc3339(t0 * 1'000'000));
+
+  // Several series in buckets; a range past the data leaves empty buckets (count 0 only).
+  HttpResult mb = s->Get("/api/v1/history?series=monitor-1/hr,monitor-1/ecg&buckets=4&from=" +
+                         std::to_string(t0) + "&to=" + std::to_string(t0 + 200'000));
+  ASSERT_EQ(mb.status, 200) << mb.body;
+  j = mb.json();
+  ASSERT_EQ(j["series"].size(), 2u);
+  EXPECT_EQ(j["series"][0]["twin"], "monitor-1");
+  EXPECT_EQ(j["series"][0]["telemetry"], "hr");
+  EXPECT_EQ(j["series"][0]["buckets"][0]["count"], 50);
+  EXPECT_EQ(j["series"][0]["buckets"][1]["max"], 99.0);
+  EXPECT_EQ(j["series"][0]["buckets"][3], json({{"count", 0}, {"t", t0 + 150'000.0}}));
+  EXPECT_EQ(j["series"][1]["telemetry"], "ecg");
+  EXPECT_EQ(j["series"][1]["buckets"][0]["count"], 500);
+  EXPECT_EQ(j["series"][1]["buckets"][0]["min"], -250.0);
+  EXPECT_EQ(j["to"], FormatRfc3339((t0 + 200'000) * 1'000'000));
 
   HttpResult w = s->Get(base + "ecg/history" + range);
   ASSERT_EQ(w.status, 200) << w.body;

@@ -104,9 +104,13 @@ class BitReader {
   // The next `n` bits (0 <= n <= 64), most significant first; zero bits past the end.
   uint64_t Read(int n) {
     if (n == 0) return 0;
-    if (n > 56) {
-      uint64_t hi = Read(n - 32);
-      return (hi << 32) | Read(32);
+    if (n > 56) {  // two looks; no recursion, so the reader stays in registers when inlined
+      const int hi_n = n - 32;
+      const uint64_t hi = Peek() >> (64 - hi_n);
+      Skip(hi_n);
+      const uint64_t lo = Peek() >> 32;
+      Skip(32);
+      return (hi << 32) | lo;
     }
     uint64_t v = Peek() >> (64 - n);
     Skip(n);

@@ -169,12 +169,21 @@ class GorillaCodec : public BufferedCodec {
     BitReader r(data.substr(pos));
     out->reserve(std::min(count, 8 * r.remaining_bits() + 64));  // runs: < 1 bit per value
     uint64_t k = static_cast<uint64_t>(UnZigZag(u));
-    out->push_back(static_cast<double>(static_cast<int64_t>(k)) / kPow10[scale]);
     bool bad_run = false;
-    for (size_t i = 1; i < count; ++i) {
-      k += static_cast<uint64_t>(UnZigZag(code.Get(r, count - i, &bad_run)));
-      out->push_back(static_cast<double>(static_cast<int64_t>(k)) / kPow10[scale]);
-      if (r.overrun() || bad_run) break;
+    // Whole numbers (scale 0: heart rate, SpO2, blood pressure) need no division.
+    auto decode = [&](auto to_double) {
+      out->push_back(to_double(k));
+      for (size_t i = 1; i < count; ++i) {
+        k += static_cast<uint64_t>(UnZigZag(code.Get(r, count - i, &bad_run)));
+        out->push_back(to_double(k));
+        if (r.overrun() || bad_run) break;
+      }
+    };
+    if (scale == 0) {
+      decode([](uint64_t v) { return static_cast<double>(static_cast<int64_t>(v)); });
+    } else {
+      const double div = kPow10[scale];
+      decode([div](uint64_t v) { return static_cast<double>(static_cast<int64_t>(v)) / div; });
     }
     if (bad_run) return Corrupt(name(), "zero run longer than the column");
     if (r.overrun()) return Corrupt(name(), "truncated bit stream");
