@@ -139,8 +139,8 @@ class AuditLog {
 
  private:
   struct Impl;
-  explicit AuditLog(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit AuditLog(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;  // shared with the metrics collector (weakly)
 };
 
 }  // namespace lj::audit

@@ -71,7 +71,7 @@ std::string_view ProblemName(Problem p) {
   return "";
 }
 
-AuditLog::AuditLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AuditLog::AuditLog(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 AuditLog::~AuditLog() { Close(); }
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(AuditOptions options) {
@@ -80,7 +80,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(AuditOptions options) {
     return Status(ErrorCode::kInvalidArgument, "audit: queue_capacity, max_batch must be >= 1");
   if (options.anchor_path.empty()) options.anchor_path = DefaultBeside(options.path, ".anchor");
   if (options.key_path.empty()) options.key_path = DefaultBeside(options.path, ".key");
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_shared<Impl>();
   impl->options = std::move(options);
   const AuditOptions& o = impl->options;
   Result<std::unique_ptr<AuditDb>> reader = AuditDb::Open(o.path, !o.read_only, /*reader=*/true);
@@ -101,24 +101,28 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(AuditOptions options) {
       LJ_LOG_ERROR("audit: anchor key unusable; the anchor stays frozen until investigated", "key",
                    o.key_path, "error", key.status().message());
     }
-    if (o.metrics != nullptr) impl->RegisterMetrics(*o.metrics);
+    if (o.metrics != nullptr) Impl::RegisterMetrics(impl, *o.metrics);
     impl->writer = std::thread([p = impl.get()] { p->WriterLoop(); });
   }
   return std::unique_ptr<AuditLog>(new AuditLog(std::move(impl)));
 }
 
-void AuditLog::Impl::RegisterMetrics(metrics::Registry& m) {
-  m_written = &m.GetCounter("lj_audit_records_total", "Audit records committed");
-  m_rejected = &m.GetCounter("lj_audit_rejected_total",
-                             "Audit records refused because the queue was full (fail closed)");
-  m_errors = &m.GetCounter("lj_audit_write_errors_total", "Failed audit batch commits (retried)");
+// The collector holds the log weakly: the registry may outlive it.
+void AuditLog::Impl::RegisterMetrics(const std::shared_ptr<Impl>& self, metrics::Registry& m) {
+  self->m_written = &m.GetCounter("lj_audit_records_total", "Audit records committed");
+  self->m_rejected = &m.GetCounter(
+      "lj_audit_rejected_total", "Audit records refused because the queue was full (fail closed)");
+  self->m_errors =
+      &m.GetCounter("lj_audit_write_errors_total", "Failed audit batch commits (retried)");
   metrics::Gauge& depth = m.GetGauge("lj_audit_queue_depth", "Audit records waiting to be written");
   metrics::Gauge& problem =
       m.GetGauge("lj_audit_anchor_problem", "1 when the audit anchor did not match the chain");
-  m.AddCollector([this, &depth, &problem] {
-    std::lock_guard lk(mu);
-    depth.Set(static_cast<double>(queue.size() + inflight));
-    problem.Set(anchor_problem ? 1 : 0);
+  m.AddCollector([weak = std::weak_ptr<Impl>(self), &depth, &problem] {
+    std::shared_ptr<Impl> p = weak.lock();
+    if (!p) return;
+    std::lock_guard lk(p->mu);
+    depth.Set(static_cast<double>(p->queue.size() + p->inflight));
+    problem.Set(p->anchor_problem ? 1 : 0);
   });
 }
 

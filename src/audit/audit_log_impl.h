@@ -21,7 +21,7 @@ namespace lj::audit {
 struct AuditLog::Impl {
   void WriterLoop();
   void AdvanceAnchor(const Anchor& head, int64_t batch_first_seq);
-  void RegisterMetrics(metrics::Registry& m);
+  static void RegisterMetrics(const std::shared_ptr<Impl>& self, metrics::Registry& m);
 
   AuditOptions options;
   std::string key;  // anchor HMAC key (hex); empty: unusable, the anchor is not moved
