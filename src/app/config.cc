@@ -276,6 +276,21 @@ Result<Config> LoadConfig(const std::string& path) {
   r.Get("fhir", "enabled", &c.fhir.enabled);
   r.Get("fhir", "base_url", &c.fhir.base_url);
   r.Get("demo", "beds", &c.demo_beds);
+  auth::AuthOptions& a = c.auth.options;
+  r.Get("auth", "enabled", &c.auth.enabled);
+  r.Get("auth", "argon2_memory_kib", &a.argon2.memory_kib);
+  r.Get("auth", "argon2_iterations", &a.argon2.iterations);
+  r.Get("auth", "argon2_parallelism", &a.argon2.parallelism);
+  r.Get("auth", "max_concurrent_hashes", &a.max_concurrent_hashes);
+  r.Get("auth", "session_idle_s", &a.session_idle_s);
+  r.Get("auth", "session_absolute_s", &a.session_absolute_s);
+  r.Get("auth", "cookie_name", &a.cookie_name);
+  r.Get("auth", "revocation_check_ms", &a.revocation_check_ms);
+  r.Get("audit", "enabled", &c.audit.enabled);
+  r.Get("audit", "queue_size", &c.audit.queue_size);
+  r.Get("audit", "max_block_ms", &c.audit.max_block_ms);
+  r.Get("audit", "anchor_file", &c.audit.anchor_file);
+  r.Get("audit", "key_file", &c.audit.key_file);
   r.CheckUnknown();
   if (!r.error().ok()) return r.error();
   if (c.server.threads < 1 || c.server.threads > 256)
@@ -286,7 +301,27 @@ Result<Config> LoadConfig(const std::string& path) {
                   fmt::format("{}: live.shards: must be 1..4096", path));
   if (Status s = hl7::ValidateOptions(c.hl7.mllp); !s.ok())
     return Status(ErrorCode::kInvalidArgument, fmt::format("{}: hl7: {}", path, s.message()));
+  if (Status s = auth::ValidateAuthOptions(c.auth.options); !s.ok())
+    return Status(ErrorCode::kInvalidArgument, fmt::format("{}: auth: {}", path, s.message()));
+  if (c.audit.queue_size < 1 || c.audit.queue_size > 10'000'000 || c.audit.max_block_ms < 0 ||
+      c.audit.max_block_ms > 10'000)
+    return Status(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: audit: queue_size must be 1..10000000, max_block_ms 0..10000", path));
   return c;
+}
+
+std::string AuthDbPath(const Config& config) { return config.data_dir + "/auth.db"; }
+
+audit::AuditOptions AuditOptionsFor(const Config& config, bool read_only) {
+  audit::AuditOptions o;
+  o.path = config.data_dir + "/audit.db";
+  o.anchor_path = config.audit.anchor_file;  // empty: audit.anchor beside audit.db
+  o.key_path = config.audit.key_file;
+  o.queue_capacity = config.audit.queue_size;
+  o.max_block_ms = config.audit.max_block_ms;
+  o.read_only = read_only;
+  return o;
 }
 
 std::string DefaultConfigToml() {
@@ -373,6 +408,24 @@ enabled = true                   # live NEWS2, alarms and ECG analysis on patien
 [fhir]
 enabled = true                   # FHIR R4 under /fhir (Patient, Encounter, Observation, Bundle)
 base_url = "/fhir"               # prefix of links in Bundles; set an absolute URL for strict clients
+
+[auth]
+enabled = true                   # logins, API tokens, sessions (doc/design/security.md)
+argon2_memory_kib = 19456        # argon2id password hashing (OWASP: 19 MiB, 2 passes, 1 lane);
+argon2_iterations = 2            #   stored hashes made with other values are upgraded at login
+argon2_parallelism = 1
+max_concurrent_hashes = 2        # password checks at once; more are refused (rate_limited)
+session_idle_s = 1800            # a browser session unused this long ends
+session_absolute_s = 43200       # and every session ends this long after login
+cookie_name = "lj_session"
+revocation_check_ms = 1000       # `lingjing token revoke` etc. take effect within this
+
+[audit]
+enabled = true                   # hash-chained audit trail in <data.dir>/audit.db
+queue_size = 65536               # records waiting to be written; when full, requests fail (503)
+max_block_ms = 100               #   after waiting this long for room: never dropped silently
+anchor_file = ""                 # signed chain head; default <data.dir>/audit.anchor
+key_file = ""                    # its HMAC key; default <data.dir>/audit.key (keep apart)
 
 [demo]
 beds = 24

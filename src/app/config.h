@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "audit/audit.h"
+#include "auth/identity_store.h"
 #include "common/status.h"
 #include "history/history.h"
 #include "hl7/mllp_server.h"
@@ -39,6 +41,21 @@ struct FhirConfig {
   std::string base_url = "/fhir";
 };
 
+// [auth]: identities and sessions (doc/design/security.md). auth.db lives in the data directory.
+struct AuthConfig {
+  bool enabled = true;
+  auth::AuthOptions options;  // argon2id parameters, session lifetimes, cookie name
+};
+
+// [audit]: the hash-chained audit trail, audit.db in the data directory.
+struct AuditConfig {
+  bool enabled = true;
+  size_t queue_size = 65536;  // records waiting for the writer; beyond: fail closed
+  int max_block_ms = 100;     // how long a full queue may delay a request before it fails
+  std::string anchor_file;    // default <data_dir>/audit.anchor; elsewhere is safer
+  std::string key_file;       // default <data_dir>/audit.key (the anchor's HMAC key)
+};
+
 // Parses a retention duration: "0" or "forever", or a positive integer with a unit s, m, h, d
 // or w ("30d"). Returns seconds.
 Result<int64_t> ParseRetention(const std::string& text);
@@ -57,8 +74,16 @@ struct Config {
   Hl7Config hl7;
   ClinicalConfig clinical;
   FhirConfig fhir;
+  AuthConfig auth;
+  AuditConfig audit;
   int demo_beds = 24;
 };
+
+// <data_dir>/auth.db.
+std::string AuthDbPath(const Config& config);
+// The audit trail's options: audit.db in the data directory, anchor and key files as configured
+// (default next to it), queue settings.
+audit::AuditOptions AuditOptionsFor(const Config& config, bool read_only = false);
 
 // Reads `path` over the defaults. Errors name the key: "lingjing.toml: server.port: ...".
 Result<Config> LoadConfig(const std::string& path);

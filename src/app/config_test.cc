@@ -122,3 +122,79 @@ TEST(Config, RetentionDurations) {
 
 }  // namespace
 }  // namespace lj::app
+
+namespace lj::app {
+namespace {
+
+TEST(Config, AuthAndAuditDefaultsAreSecure) {
+  std::string path = WriteTemp(DefaultConfigToml());
+  Result<Config> c = LoadConfig(path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->auth.enabled);
+  EXPECT_EQ(c->auth.options.argon2, (auth::Argon2Params{19456, 2, 1}));
+  EXPECT_EQ(c->auth.options.session_idle_s, 1800);
+  EXPECT_EQ(c->auth.options.session_absolute_s, 43200);
+  EXPECT_EQ(c->auth.options.cookie_name, "lj_session");
+  EXPECT_TRUE(c->audit.enabled);
+  EXPECT_EQ(c->audit.queue_size, 65536u);
+  EXPECT_TRUE(c->audit.anchor_file.empty());
+  Config d;
+  EXPECT_EQ(d.auth.options.argon2, c->auth.options.argon2);
+  EXPECT_EQ(d.audit.max_block_ms, c->audit.max_block_ms);
+  std::remove(path.c_str());
+}
+
+TEST(Config, AuthAndAuditSectionsParse) {
+  std::string path = WriteTemp(R"([auth]
+enabled = false
+argon2_memory_kib = 65536
+argon2_iterations = 3
+argon2_parallelism = 2
+max_concurrent_hashes = 4
+session_idle_s = 900
+session_absolute_s = 28800
+cookie_name = "ward_session"
+revocation_check_ms = 250
+[audit]
+enabled = false
+queue_size = 1024
+max_block_ms = 20
+anchor_file = "/var/lib/anchor/audit.anchor"
+key_file = "/etc/lingjing/audit.key"
+)");
+  Result<Config> c = LoadConfig(path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->auth.enabled);
+  EXPECT_EQ(c->auth.options.argon2, (auth::Argon2Params{65536, 3, 2}));
+  EXPECT_EQ(c->auth.options.max_concurrent_hashes, 4);
+  EXPECT_EQ(c->auth.options.session_idle_s, 900);
+  EXPECT_EQ(c->auth.options.session_absolute_s, 28800);
+  EXPECT_EQ(c->auth.options.cookie_name, "ward_session");
+  EXPECT_EQ(c->auth.options.revocation_check_ms, 250);
+  EXPECT_FALSE(c->audit.enabled);
+  EXPECT_EQ(c->audit.queue_size, 1024u);
+  EXPECT_EQ(c->audit.max_block_ms, 20);
+  EXPECT_EQ(c->audit.anchor_file, "/var/lib/anchor/audit.anchor");
+  EXPECT_EQ(c->audit.key_file, "/etc/lingjing/audit.key");
+  std::remove(path.c_str());
+}
+
+TEST(Config, AuthAndAuditErrorsNameTheSection) {
+  for (const auto& [text, want] : std::vector<std::pair<std::string, std::string>>{
+           {"[auth]\ncookie_name = \"bad name\"\n", "auth: cookie_name"},
+           {"[auth]\nargon2_memory_kib = 4\n", "auth: argon2 memory"},
+           {"[auth]\nargon2_iterations = -1\n", "auth: argon2 iterations"},
+           {"[auth]\nsession_idle_s = 7200\nsession_absolute_s = 3600\n", "auth: session"},
+           {"[auth]\npassword = \"x\"\n", "auth.password: unknown setting"},
+           {"[audit]\nqueue_size = 0\n", "audit: queue_size"},
+           {"[audit]\nmax_block_ms = \"long\"\n", "audit.max_block_ms: expected an integer"}}) {
+    std::string path = WriteTemp(text);
+    Result<Config> c = LoadConfig(path);
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_NE(c.status().message().find(want), std::string::npos) << c.status().message();
+    std::remove(path.c_str());
+  }
+}
+
+}  // namespace
+}  // namespace lj::app
