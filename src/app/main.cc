@@ -1,10 +1,12 @@
-// lingjing: the single binary. Subcommands: serve, demo, models, config, version.
+// lingjing: the single binary. Subcommands: serve, demo, models, config, version, ecg, import,
+// replay, user, token, audit.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <iostream>
 
+#include "app/cmd_auth.h"
 #include "app/cmd_history.h"
 #include "app/config.h"
 #include "app/engine.h"
@@ -165,6 +167,8 @@ int main(int argc, char** argv) {
 
   lj::app::AddEcgCommand(app);       // defined in cmd_ecg.cc
   lj::app::AddHistoryCommands(app);  // import wfdb, replay
+  lj::app::AddAuthCommands(app);     // user, token (cmd_auth.cc)
+  lj::app::AddAuditCommands(app);    // audit verify, audit query (cmd_audit.cc)
   CLI11_PARSE(app, argc, argv);
 
   if (*serve) {
