@@ -42,8 +42,11 @@ void RoundTrip(const codec::CodecRegistry& reg, std::string_view data) {
     uint64_t v;
     std::memcpy(&v, data.data() + 8 * i, 8);
     // Half the time make the column smooth (small deltas), which reaches the deeper paths.
-    ints[i] = (data.size() % 2 == 0 && i > 0) ? ints[i - 1] + static_cast<int8_t>(v)
-                                              : static_cast<int64_t>(v);
+    // (wrapping: the generator itself must not overflow)
+    ints[i] = (data.size() % 2 == 0 && i > 0)
+                  ? static_cast<int64_t>(static_cast<uint64_t>(ints[i - 1]) +
+                                         static_cast<uint64_t>(int64_t{static_cast<int8_t>(v)}))
+                  : static_cast<int64_t>(v);
     doubles[i] = (data.size() % 3 == 0) ? static_cast<double>(static_cast<int16_t>(v)) / 10
                                         : std::bit_cast<double>(v);
   }
