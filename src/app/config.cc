@@ -286,6 +286,9 @@ Result<Config> LoadConfig(const std::string& path) {
   r.Get("auth", "session_absolute_s", &a.session_absolute_s);
   r.Get("auth", "cookie_name", &a.cookie_name);
   r.Get("auth", "revocation_check_ms", &a.revocation_check_ms);
+  r.Get("auth", "cookie_secure", &c.auth.cookie_secure);
+  r.Get("auth", "login_burst", &c.auth.login_burst);
+  r.Get("auth", "login_refill_s", &c.auth.login_refill_s);
   r.Get("audit", "enabled", &c.audit.enabled);
   r.Get("audit", "queue_size", &c.audit.queue_size);
   r.Get("audit", "max_block_ms", &c.audit.max_block_ms);
@@ -303,6 +306,11 @@ Result<Config> LoadConfig(const std::string& path) {
     return Status(ErrorCode::kInvalidArgument, fmt::format("{}: hl7: {}", path, s.message()));
   if (Status s = auth::ValidateAuthOptions(c.auth.options); !s.ok())
     return Status(ErrorCode::kInvalidArgument, fmt::format("{}: auth: {}", path, s.message()));
+  if (!(c.auth.login_burst >= 1 && c.auth.login_burst <= 1000) ||
+      !(c.auth.login_refill_s >= 0 && c.auth.login_refill_s <= 86400))
+    return Status(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: auth: login_burst must be 1..1000, login_refill_s 0..86400", path));
   if (c.audit.queue_size < 1 || c.audit.queue_size > 10'000'000 || c.audit.max_block_ms < 0 ||
       c.audit.max_block_ms > 10'000)
     return Status(
@@ -410,7 +418,10 @@ enabled = true                   # FHIR R4 under /fhir (Patient, Encounter, Obse
 base_url = "/fhir"               # prefix of links in Bundles; set an absolute URL for strict clients
 
 [auth]
-enabled = true                   # logins, API tokens, sessions (doc/design/security.md)
+# Off by default in this step: when on, every HTTP REST route (and /fhir) requires a login or
+# token and is audited; the WebSocket, MQTT, HL7 and the web client's login are not wired yet
+# (doc/design/security.md, "Enforcement status"). The first start prints the admin password.
+enabled = false                  # logins, API tokens, sessions (doc/design/security.md)
 argon2_memory_kib = 19456        # argon2id password hashing (OWASP: 19 MiB, 2 passes, 1 lane);
 argon2_iterations = 2            #   stored hashes made with other values are upgraded at login
 argon2_parallelism = 1
@@ -419,6 +430,9 @@ session_idle_s = 1800            # a browser session unused this long ends
 session_absolute_s = 43200       # and every session ends this long after login
 cookie_name = "lj_session"
 revocation_check_ms = 1000       # `lingjing token revoke` etc. take effect within this
+cookie_secure = false            # Secure session cookie: set true when served behind TLS
+login_burst = 5                  # failed logins allowed per remote address and per user name,
+login_refill_s = 60              #   then one more per this many seconds (429 meanwhile)
 
 [audit]
 enabled = true                   # hash-chained audit trail in <data.dir>/audit.db

@@ -42,9 +42,14 @@ struct FhirConfig {
 };
 
 // [auth]: identities and sessions (doc/design/security.md). auth.db lives in the data directory.
+// enabled = false by default in this step: only the HTTP REST routes enforce (security.md,
+// "Enforcement status"); the WebSocket, ingest protocols, MQTT and HL7 do not yet.
 struct AuthConfig {
-  bool enabled = true;
-  auth::AuthOptions options;  // argon2id parameters, session lifetimes, cookie name
+  bool enabled = false;
+  auth::AuthOptions options;   // argon2id parameters, session lifetimes, cookie name
+  bool cookie_secure = false;  // Secure flag on the session cookie (set it behind TLS)
+  double login_burst = 5;      // failed logins per remote address and per user name …
+  double login_refill_s = 60;  // … then one more every this many seconds
 };
 
 // [audit]: the hash-chained audit trail, audit.db in the data directory.

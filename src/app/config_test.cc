@@ -130,7 +130,9 @@ TEST(Config, AuthAndAuditDefaultsAreSecure) {
   std::string path = WriteTemp(DefaultConfigToml());
   Result<Config> c = LoadConfig(path);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_TRUE(c->auth.enabled);
+  EXPECT_FALSE(c->auth.enabled);  // enforcement step 1: REST only, so off by default for now
+  EXPECT_FALSE(c->auth.cookie_secure);
+  EXPECT_EQ(c->auth.login_burst, 5);
   EXPECT_EQ(c->auth.options.argon2, (auth::Argon2Params{19456, 2, 1}));
   EXPECT_EQ(c->auth.options.session_idle_s, 1800);
   EXPECT_EQ(c->auth.options.session_absolute_s, 43200);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "clinical/clinical_service.h"
@@ -13,6 +14,7 @@
 #include "live/live_state.h"
 #include "live/pipeline.h"
 #include "mqtt/mqtt_bridge.h"
+#include "server/access.h"
 #include "server/http_server.h"
 
 namespace lj::app {
@@ -123,7 +125,50 @@ struct Engine::Impl {
   std::unique_ptr<server::HttpServer> server;
   std::unique_ptr<mqtt::MqttBridge> mqtt;
   std::unique_ptr<hl7::MllpServer> hl7;
+  // Access control ([auth], [audit]); the server (stopped first) only borrows them.
+  std::unique_ptr<auth::IdentityStore> identities;
+  std::unique_ptr<auth::GraphScopeResolver> scopes;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<server::AccessControl> access;
+  Status OpenAccess(const Config& config);
 };
+
+// [auth]/[audit]: auth.db and audit.db in the data directory; the first start creates the admin
+// and prints its one-time password to stdout (never to the log).
+Status Engine::Impl::OpenAccess(const Config& config) {
+  Engine::Impl& d = *this;
+  if (!config.auth.enabled) return Status::Ok();  // nothing is enforced, so nothing is audited
+  if (config.audit.enabled) {
+    audit::AuditOptions ao = AuditOptionsFor(config);
+    ao.metrics = &d.metrics;
+    Result<std::unique_ptr<audit::AuditLog>> a = audit::AuditLog::Open(ao);
+    if (!a.ok()) return a.status();
+    d.audit = std::move(a).value();
+  }
+  if (!d.audit) return Status(ErrorCode::kInvalidArgument, "[auth] enabled needs [audit] enabled");
+  Result<std::unique_ptr<auth::IdentityStore>> ids =
+      auth::IdentityStore::Open(AuthDbPath(config), config.auth.options);
+  if (!ids.ok()) return ids.status();
+  d.identities = std::move(ids).value();
+  Result<auth::BootstrapResult> boot = d.identities->BootstrapAdmin();
+  if (!boot.ok()) return boot.status();
+  if (boot->created) {
+    fmt::print(stdout, "First start: created user '{}' with password: {}\n(shown once)\n",
+               boot->user, boot->password);
+    std::fflush(stdout);
+    LJ_LOG_INFO("created the first administrator", "user", boot->user);
+  }
+  d.scopes = std::make_unique<auth::GraphScopeResolver>(*d.graph, &d.models);
+  d.graph->AddListener(d.scopes.get());
+  server::AccessOptions opts;
+  opts.cookie_secure = config.auth.cookie_secure;
+  opts.login.burst = config.auth.login_burst;
+  opts.login.refill_s = config.auth.login_refill_s;
+  d.access.reset(new server::AccessControl{*d.identities, *d.scopes, *d.audit, opts});
+  d.ctx->access = d.access.get();
+  LJ_LOG_INFO("access control on (HTTP REST and FHIR)", "auth_db", AuthDbPath(config));
+  return Status::Ok();
+}
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() { Stop(); }
@@ -189,6 +234,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Config& config) {
     d->graph->AddListener(d->fhir.get());
     d->ctx->fhir = d->fhir.get();
   }
+  LJ_RETURN_IF_ERROR(d->OpenAccess(config));
   auto* ctx = d->ctx.get();
   auto* live = d->live.get();
   metrics::Registry& m = d->metrics;
@@ -235,6 +281,8 @@ void Engine::Stop() {
   impl_->mqtt.reset();
   if (impl_->server) impl_->server->Stop();
   impl_->server.reset();
+  if (impl_->identities) (void)impl_->identities->FlushUsage();
+  if (impl_->audit) impl_->audit->Close();
   if (impl_->history && !impl_->history_closed) {
     impl_->history_closed = true;
     Status s = impl_->history->Close();

@@ -162,24 +162,47 @@ Response GetNews2(ServerContext& ctx, const Request& req, const RouteMatch& m) {
   return JsonResponse(req, 200, *n);
 }
 
+std::string AlarmPatient(const nlohmann::json& alarm) {
+  return alarm.value("patient", std::string());
+}
+
+// The patient whose alarm is acted on; an unknown alarm becomes an unknown twin (only unscoped
+// principals get past it, to the handler's 404).
+Result<std::vector<std::string>> AlarmTwin(ServerContext& ctx, const Request&,
+                                           const RouteMatch& m) {
+  Result<uint64_t> id = AlarmId(m);
+  if (!id.ok()) return id.status();
+  if (ctx.clinical)
+    for (const clinical::Alarm& a : ctx.clinical->Alarms({}))
+      if (a.id == *id && !a.patient.empty()) return std::vector<std::string>{a.patient};
+  return std::vector<std::string>{"alarm:" + std::to_string(*id)};
+}
+
 }  // namespace
 
 void AddClinicalRoutes(std::vector<Route>& routes) {
   using http::verb;
   routes.push_back(
-      {verb::get, "/api/v1/alarms", "shown alarms (?ward=&patient=&state=)", ListAlarms});
+      {verb::get, "/api/v1/alarms", "shown alarms (?ward=&patient=&state=)", ListAlarms,
+       Access::Listing(auth::Action::kReadLive, AlarmPatient, "listing: filtered per patient")});
   routes.push_back({verb::post, "/api/v1/alarms/{alarm_id}/acknowledge",
-                    "acknowledge an alarm ({\"by\": \"...\"})", Acknowledge});
+                    "acknowledge an alarm ({\"by\": \"...\"})", Acknowledge,
+                    Access::Custom(auth::Action::kAcknowledgeAlarm, "alarm's patient", AlarmTwin)});
   routes.push_back({verb::post, "/api/v1/alarms/{alarm_id}/silence",
-                    "pause an alarm's audio ({\"seconds\": 120})", Silence});
+                    "pause an alarm's audio ({\"seconds\": 120})", Silence,
+                    Access::Custom(auth::Action::kAcknowledgeAlarm, "alarm's patient", AlarmTwin)});
   routes.push_back({verb::get, "/api/v1/patients/{id}/alarms/history",
-                    "a patient's alarm history (?from=&to=&limit=)", AlarmHistory});
+                    "a patient's alarm history (?from=&to=&limit=)", AlarmHistory,
+                    Access::PathTwin(auth::Action::kReadHistory)});
   routes.push_back({verb::get, "/api/v1/patients/{id}/alarm-limits",
-                    "a patient's effective alarm limits and overrides", GetLimits});
+                    "a patient's effective alarm limits and overrides", GetLimits,
+                    Access::PathTwin(auth::Action::kReadTwin)});
   routes.push_back({verb::put, "/api/v1/patients/{id}/alarm-limits",
-                    "replace a patient's alarm-limit overrides", PutLimits});
+                    "replace a patient's alarm-limit overrides", PutLimits,
+                    Access::PathTwin(auth::Action::kPatchTwin)});
   routes.push_back({verb::get, "/api/v1/patients/{id}/news2",
-                    "NEWS2 now, with the per-parameter breakdown", GetNews2});
+                    "NEWS2 now, with the per-parameter breakdown", GetNews2,
+                    Access::PathTwin(auth::Action::kReadLive)});
 }
 
 }  // namespace lj::server

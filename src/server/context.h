@@ -26,6 +26,8 @@ class FhirService;
 
 namespace lj::server {
 
+struct AccessControl;  // access.h
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
@@ -60,6 +62,9 @@ struct ServerContext {
   history::HistoryStore* history = nullptr;  // null when history is disabled
   clinical::ClinicalService* clinical = nullptr;  // null when the clinical layer is off
   fhir::FhirService* fhir = nullptr;  // null when FHIR is off (doc/protocols/fhir.md)
+
+  // Access control of the HTTP routes (access.h); null: [auth] enabled = false, no enforcement.
+  AccessControl* access = nullptr;
 };
 
 }  // namespace lj::server

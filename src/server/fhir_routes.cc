@@ -60,6 +60,45 @@ Handler ReadHandler(std::string type) {
   };
 }
 
+// The action a FHIR resource type needs: the record types are the clinical record.
+auth::Action ActionFor(const std::string& type) {
+  if (type == "Patient" || type == "Encounter") return auth::Action::kReadTwin;
+  if (type == "Observation") return auth::Action::kReadHistory;
+  return auth::Action::kReadRecord;  // Condition, AllergyIntolerance, MedicationStatement
+}
+
+// FHIR searches concern the patient named by `patient`/`subject` (or `_id` for Patient); a
+// search without one concerns all patients: only unscoped principals may run it.
+Access SearchAccess(const std::string& type) {
+  return Access::Custom(ActionFor(type), "query:patient|subject|_id (none: all patients)",
+                        [type](ServerContext&, const Request&,
+                               const RouteMatch& m) -> Result<std::vector<std::string>> {
+                          for (const char* key : {"patient", "subject", "_id"}) {
+                            if (std::string_view(key) == "_id" && type != "Patient") continue;
+                            auto it = m.query.find(key);
+                            if (it == m.query.end() || it->second.empty()) continue;
+                            std::string id = it->second;
+                            if (id.rfind("Patient/", 0) == 0) id = id.substr(8);
+                            return std::vector<std::string>{id};
+                          }
+                          return std::vector<std::string>{};
+                        })
+      .Via(audit::Interface::kFhir);
+}
+
+// Reads: a Patient's id is its twin; other resources' ids are not twins, so reading them by id
+// is for unscoped principals (scoped ones search with patient=).
+Access ReadAccess(const std::string& type) {
+  if (type == "Patient")
+    return Access::PathTwin(auth::Action::kReadTwin).Via(audit::Interface::kFhir);
+  return Access::Custom(ActionFor(type), "global (resource id is not a twin)",
+                        [](ServerContext&, const Request&,
+                           const RouteMatch&) -> Result<std::vector<std::string>> {
+                          return std::vector<std::string>{};
+                        })
+      .Via(audit::Interface::kFhir);
+}
+
 }  // namespace
 
 void AddFhirRoutes(std::vector<Route>& routes) {
@@ -68,26 +107,35 @@ void AddFhirRoutes(std::vector<Route>& routes) {
                     [](ServerContext& ctx, const Request& req, const RouteMatch&) {
                       if (!ctx.fhir) return Unavailable(req);
                       return Send(req, ctx.fhir->Metadata());
-                    }});
+                    },
+                    Access::AnyPrincipal().Via(audit::Interface::kFhir)});
   routes.push_back({http::verb::post, "/fhir",
                     "FHIR transaction/batch Bundle: import Patient, Condition, "
                     "AllergyIntolerance, MedicationStatement",
                     [](ServerContext& ctx, const Request& req, const RouteMatch&) {
                       if (!ctx.fhir) return Unavailable(req);
                       return Send(req, ctx.fhir->Transaction(req.body()));
-                    }});
+                    },
+                    Access::Custom(auth::Action::kManageGraph, "global (Bundle import)",
+                                   [](ServerContext&, const Request&,
+                                      const RouteMatch&) -> Result<std::vector<std::string>> {
+                                     return std::vector<std::string>{};
+                                   })
+                        .Via(audit::Interface::kFhir)});
   routes.push_back({http::verb::get, "/fhir/Observation/$lastn",
                     "FHIR Observation/$lastn: newest vital signs per code (patient, code, "
                     "category, date, max)",
                     [](ServerContext& ctx, const Request& req, const RouteMatch&) {
                       if (!ctx.fhir) return Unavailable(req);
                       return Send(req, ctx.fhir->LastN(QueryParams(req)));
-                    }});
+                    },
+                    SearchAccess("Observation")});
   for (const std::string& type : fhir::SupportedTypes()) {
     routes.push_back({http::verb::get, "/fhir/" + type,
-                      fmt::format("FHIR search {} (searchset Bundle)", type), SearchHandler(type)});
+                      fmt::format("FHIR search {} (searchset Bundle)", type), SearchHandler(type),
+                      SearchAccess(type)});
     routes.push_back({http::verb::get, fmt::format("/fhir/{}/{{id}}", type),
-                      fmt::format("FHIR read {}", type), ReadHandler(type)});
+                      fmt::format("FHIR read {}", type), ReadHandler(type), ReadAccess(type)});
   }
 }
 

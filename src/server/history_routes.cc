@@ -3,6 +3,7 @@
 // binary format (`format=columns`).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -449,6 +450,26 @@ Response GetMultiHistory(ServerContext& ctx, const Request& req, const RouteMatc
   return Reply(req, *q, std::move(j), std::move(columns));
 }
 
+// The twins of ?series=twin/tel,twin/tel (each must be allowed); malformed items are left to the
+// handler's own 400.
+Result<std::vector<std::string>> SeriesTwins(ServerContext&, const Request&, const RouteMatch& m) {
+  std::vector<std::string> twins;
+  auto it = m.query.find("series");
+  if (it == m.query.end()) return twins;
+  const std::string& list = it->second;
+  for (size_t pos = 0; pos <= list.size() && twins.size() <= kMaxSeries;) {
+    size_t comma = list.find(',', pos);
+    if (comma == std::string::npos) comma = list.size();
+    std::string item = list.substr(pos, comma - pos);
+    size_t slash = item.rfind('/');
+    if (slash != std::string::npos && slash > 0) twins.push_back(item.substr(0, slash));
+    pos = comma + 1;
+  }
+  std::sort(twins.begin(), twins.end());
+  twins.erase(std::unique(twins.begin(), twins.end()), twins.end());
+  return twins;
+}
+
 }  // namespace
 
 void AddHistoryRoutes(std::vector<Route>& routes) {
@@ -456,12 +477,15 @@ void AddHistoryRoutes(std::vector<Route>& routes) {
   routes.push_back({V::get, "/api/v1/twins/{id}/telemetry/{name}/history",
                     "Telemetry history (?from&to RFC 3339 or ms, limit, buckets=N, "
                     "format=json|columns).",
-                    GetSeriesHistory});
+                    GetSeriesHistory, Access::PathTwin(auth::Action::kReadHistory)});
   routes.push_back({V::get, "/api/v1/twins/{id}/telemetry/{name}/history/latest",
-                    "The newest stored sample of a series.", GetSeriesLatest});
-  routes.push_back({V::get, "/api/v1/history",
-                    "Several series at once (?series=twin/tel,...&from&to&buckets&limit&format).",
-                    GetMultiHistory});
+                    "The newest stored sample of a series.", GetSeriesLatest,
+                    Access::PathTwin(auth::Action::kReadHistory)});
+  routes.push_back(
+      {V::get, "/api/v1/history",
+       "Several series at once (?series=twin/tel,...&from&to&buckets&limit&format).",
+       GetMultiHistory,
+       Access::Custom(auth::Action::kReadHistory, "query:series (every twin)", SeriesTwins)});
 }
 
 }  // namespace lj::server

@@ -29,6 +29,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // so without room up front a 100 MB ingest body costs ~200k recvmsg calls.
     buffer_.reserve(64 * 1024);
     ctx_.stats.http_sessions.fetch_add(1);
+    beast::error_code ec;
+    tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = fmt::format("{}:{}", peer.address().to_string(), peer.port());
   }
   ~HttpSession() { ctx_.stats.http_sessions.fetch_sub(1); }
 
@@ -68,7 +71,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       }
     }
     stream_.expires_after(std::chrono::seconds(120));
-    Response res = router_.Handle(ctx_, req);
+    Response res = router_.Handle(ctx_, req, remote_);
     const uint64_t lsn = TakeDurableLsn(res);
     if (lsn == 0 || !ctx_.history || ctx_.history->IsDurable(lsn)) return Send(std::move(res));
     // Acknowledge only once the batch is durable; the WAL thread calls back, we post home.
@@ -111,6 +114,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   ServerContext& ctx_;
   const Router& router_;
+  std::string remote_;  // "address:port" of the peer, for the audit trail
 };
 
 }  // namespace

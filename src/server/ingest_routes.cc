@@ -3,6 +3,8 @@
 // is sent only once the accepted samples are durable in history (SetDurableLsn).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/time.h"
 #include "ingest/json_batch.h"
 #include "ingest/line_protocol.h"
@@ -73,15 +75,53 @@ Response WriteJson(ServerContext& ctx, const Request& req, const RouteMatch&) {
   return r;
 }
 
+// The distinct twins a batch writes to, for access control (parsed once more: an authenticated
+// request costs a second parse; an unparsable batch concerns no twin and is left to the handler).
+std::vector<std::string> BatchTwins(const ingest::ParsedBatch& batch) {
+  std::vector<std::string> twins;
+  for (const ingest::ParsedSample& s : batch.samples)
+    if (twins.empty() || twins.back() != s.twin) twins.emplace_back(s.twin);
+  std::sort(twins.begin(), twins.end());
+  twins.erase(std::unique(twins.begin(), twins.end()), twins.end());
+  return twins;
+}
+
+Result<std::vector<std::string>> LineProtocolTwins(ServerContext& ctx, const Request& req,
+                                                   const RouteMatch& m) {
+  ingest::LineProtocolOptions opts = ctx.options.line_protocol;
+  opts.limits = ctx.options.limits;
+  if (auto it = m.query.find("precision"); it != m.query.end() && !it->second.empty())
+    if (!ingest::ParsePrecision(it->second, &opts.precision)) return std::vector<std::string>{};
+  opts.default_time_ns = NowNs();
+  ingest::ParsedBatch batch;
+  ingest::ParseLineProtocol(req.body(), opts, batch);
+  return BatchTwins(batch);
+}
+
+Result<std::vector<std::string>> JsonTwins(ServerContext& ctx, const Request& req,
+                                           const RouteMatch&) {
+  ingest::JsonBatchOptions opts;
+  opts.limits = ctx.options.limits;
+  opts.default_time_ns = NowNs();
+  ingest::ParsedBatch batch;
+  ingest::ParseJsonBatch(req.body(), opts, batch);
+  return BatchTwins(batch);
+}
+
 }  // namespace
 
 void AddIngestRoutes(std::vector<Route>& routes) {
   using V = http::verb;
+  const auto line =
+      Access::Custom(auth::Action::kWriteTelemetry, "body (every twin written)", LineProtocolTwins)
+          .Via(audit::Interface::kLineProto);
   routes.push_back({V::post, "/write", "InfluxDB 1.x line protocol (?precision=ns|us|ms|s|m|h).",
-                    WriteLineProtocol});
+                    WriteLineProtocol, line});
   routes.push_back({V::post, "/api/v2/write", "InfluxDB 2.x line protocol (?precision=...).",
-                    WriteLineProtocol});
-  routes.push_back({V::post, "/api/v1/telemetry", "JSON telemetry batch.", WriteJson});
+                    WriteLineProtocol, line});
+  routes.push_back(
+      {V::post, "/api/v1/telemetry", "JSON telemetry batch.", WriteJson,
+       Access::Custom(auth::Action::kWriteTelemetry, "body (every twin written)", JsonTwins)});
 }
 
 }  // namespace lj::server

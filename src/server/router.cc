@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace lj::server {
 namespace {
 
@@ -41,9 +44,18 @@ Router::Router() {
   AddFhirRoutes(routes_);
   AddHistoryRoutes(routes_);
   AddClinicalRoutes(routes_);
+  AddAuthRoutes(routes_);
+  for (const Route& r : routes_) {
+    if (Status s = CheckAccessRule(r.access); !s.ok()) {
+      // A route without a usable access rule must never be served: fail start-up loudly.
+      std::fprintf(stderr, "route %s %s: %s\n", std::string(http::to_string(r.method)).c_str(),
+                   r.pattern.c_str(), s.message().c_str());
+      std::abort();
+    }
+  }
 }
 
-Response Router::Handle(ServerContext& ctx, const Request& req) const {
+Response Router::Handle(ServerContext& ctx, const Request& req, std::string remote) const {
   Target t = ParseTarget(std::string_view(req.target().data(), req.target().size()));
   bool path_matched = false;
   for (const Route& r : routes_) {
@@ -54,8 +66,9 @@ Response Router::Handle(ServerContext& ctx, const Request& req) const {
         !(req.method() == http::verb::head && r.method == http::verb::get))
       continue;
     m.query = std::move(t.query);
+    m.remote = std::move(remote);
     try {
-      return r.handler(ctx, req, m);
+      return Serve(ctx, r, req, m);
     } catch (const std::exception& e) {
       return ErrorResponse(req, Status(ErrorCode::kInternal, e.what()));
     }

@@ -40,7 +40,8 @@ void AddStaticRoutes(std::vector<Route>& routes) {
                       if (const webui::Asset* index = webui::FindAsset("index.html"))
                         return AssetResponse(req, *index, kRevalidate);
                       return ClassicPage(req);
-                    }});
+                    },
+                    Access::Public()});
   routes.push_back({http::verb::get, "/assets/{file}",
                     "The web client's content-hashed scripts and styles (cached immutable).",
                     [](ServerContext&, const Request& req, const RouteMatch& m) {
@@ -48,10 +49,12 @@ void AddStaticRoutes(std::vector<Route>& routes) {
                       if (const webui::Asset* a = webui::FindAsset("assets/" + file))
                         return AssetResponse(req, *a, kImmutable);
                       return ErrorResponse(req, Status(ErrorCode::kNotFound, "no asset " + file));
-                    }});
+                    },
+                    Access::Public()});
   routes.push_back(
       {http::verb::get, "/classic", "The classic ward table page.",
-       [](ServerContext&, const Request& req, const RouteMatch&) { return ClassicPage(req); }});
+       [](ServerContext&, const Request& req, const RouteMatch&) { return ClassicPage(req); },
+       Access::Public()});
 }
 
 }  // namespace lj::server

@@ -227,30 +227,39 @@ nlohmann::json RelationshipToJson(const graph::Relationship& r) {
 
 void AddTwinRoutes(std::vector<Route>& routes) {
   using V = http::verb;
-  routes.push_back({V::get, "/api/v1/models", "List loaded DTDL interfaces.", GetModels});
-  routes.push_back({V::get, "/api/v1/models/{id}", "One DTDL interface, as loaded.", GetModel});
+  using auth::Action;
+  auto DtId = [](const nlohmann::json& twin) { return twin.value("$dtId", std::string()); };
+  routes.push_back({V::get, "/api/v1/models", "List loaded DTDL interfaces.", GetModels,
+                    Access::Global(Action::kReadModels)});
+  routes.push_back({V::get, "/api/v1/models/{id}", "One DTDL interface, as loaded.", GetModel,
+                    Access::Global(Action::kReadModels)});
   routes.push_back(
-      {V::get, "/api/v1/twins", "List twins (?model=DTMI, derived models included).", ListTwins});
-  routes.push_back(
-      {V::put, "/api/v1/twins/{id}", "Create or replace a twin (If-None-Match: *).", PutTwin});
-  routes.push_back({V::get, "/api/v1/twins/{id}", "Read a twin.", GetTwin});
-  routes.push_back({V::patch, "/api/v1/twins/{id}", "JSON Patch a twin's properties.", PatchTwin});
-  routes.push_back(
-      {V::delete_, "/api/v1/twins/{id}", "Delete a twin without relationships.", DeleteTwin});
-  routes.push_back(
-      {V::get, "/api/v1/twins/{id}/relationships", "Outgoing relationships.", ListRelationships});
+      {V::get, "/api/v1/twins", "List twins (?model=DTMI, derived models included).", ListTwins,
+       Access::Listing(Action::kReadTwin, DtId, "listing: filtered per twin").Strip()});
+  routes.push_back({V::put, "/api/v1/twins/{id}", "Create or replace a twin (If-None-Match: *).",
+                    PutTwin, Access::PathTwin(Action::kManageGraph)});
+  routes.push_back({V::get, "/api/v1/twins/{id}", "Read a twin.", GetTwin,
+                    Access::PathTwin(Action::kReadTwin).Strip()});
+  routes.push_back({V::patch, "/api/v1/twins/{id}", "JSON Patch a twin's properties.", PatchTwin,
+                    Access::PathTwin(Action::kPatchTwin).Strip()});
+  routes.push_back({V::delete_, "/api/v1/twins/{id}", "Delete a twin without relationships.",
+                    DeleteTwin, Access::PathTwin(Action::kManageGraph)});
+  routes.push_back({V::get, "/api/v1/twins/{id}/relationships", "Outgoing relationships.",
+                    ListRelationships, Access::PathTwin(Action::kReadTwin)});
   routes.push_back({V::get, "/api/v1/twins/{id}/incomingrelationships", "Incoming relationships.",
-                    IncomingRelationships});
+                    IncomingRelationships, Access::PathTwin(Action::kReadTwin)});
   routes.push_back({V::put, "/api/v1/twins/{id}/relationships/{rel}",
-                    "Create or replace a relationship.", PutRelationship});
-  routes.push_back(
-      {V::get, "/api/v1/twins/{id}/relationships/{rel}", "Read a relationship.", GetRelationship});
+                    "Create or replace a relationship.", PutRelationship,
+                    Access::PathTwin(Action::kManageGraph)});
+  routes.push_back({V::get, "/api/v1/twins/{id}/relationships/{rel}", "Read a relationship.",
+                    GetRelationship, Access::PathTwin(Action::kReadTwin)});
   routes.push_back({V::delete_, "/api/v1/twins/{id}/relationships/{rel}", "Delete a relationship.",
-                    DeleteRelationship});
+                    DeleteRelationship, Access::PathTwin(Action::kManageGraph)});
   routes.push_back({V::get, "/api/v1/twins/{id}/traverse",
-                    "Twins reachable over relationships (?relationships=a,b&depth=N).", Traverse});
-  routes.push_back(
-      {V::get, "/api/v1/twins/{id}/telemetry", "Latest live telemetry of a twin.", LiveTelemetry});
+                    "Twins reachable over relationships (?relationships=a,b&depth=N).", Traverse,
+                    Access::PathTwin(Action::kReadTwin).Items(DtId).Strip()});
+  routes.push_back({V::get, "/api/v1/twins/{id}/telemetry", "Latest live telemetry of a twin.",
+                    LiveTelemetry, Access::PathTwin(Action::kReadLive)});
 }
 
 }  // namespace lj::server

@@ -1,0 +1,131 @@
+// Access control for HTTP routes (doc/design/security.md, "Enforcement"): every Route carries an
+// Access rule (public, any authenticated principal, a global action, or a twin-scoped action
+// with a locator saying which twins the request concerns, or a listing filtered per item).
+// Access has no default constructor, so a route cannot be registered without one, and
+// Router's constructor refuses a malformed rule (CheckAccessRule).
+//
+// Dispatch (Serve): when ServerContext::access is null ([auth] enabled = false) the handler runs
+// as before. Otherwise: credential (Authorization Bearer/Basic, else the session cookie) →
+// IdentityStore::Authenticate → per concerned twin GraphScopeResolver + Decide → 401
+// (unauthorized, WWW-Authenticate: Bearer) / 403 (forbidden) / the handler; listings are
+// filtered per item and record properties stripped for principals without read_record. Every
+// denial and every allowed access to a patient's data is appended to the audit trail; when the
+// trail refuses (queue full), the answer is 503 and no data is served.
+// Thread-safety: AccessControl is shared by all io threads; every member is thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "audit/audit.h"
+#include "auth/identity_store.h"
+#include "auth/policy.h"
+#include "auth/scope_resolver.h"
+#include "server/http_util.h"
+
+namespace lj::server {
+
+struct ServerContext;
+struct RouteMatch;
+
+// The twins a request concerns (empty = "all twins": only unscoped principals pass), or an
+// error answered as is (e.g. an unparsable body: 400).
+using TwinLocator = std::function<Result<std::vector<std::string>>(ServerContext&, const Request&,
+                                                                   const RouteMatch&)>;
+// For kListing: the twin (or patient) an item of the response's "value" array belongs to; "" =
+// keep the item only for unscoped principals.
+using ItemTwin = std::function<std::string(const nlohmann::json& item)>;
+
+struct Access {
+  enum class Kind : uint8_t {
+    kPublic,        // no credential needed (health check, static web client, login)
+    kAnyPrincipal,  // any authenticated principal (whoami, route index)
+    kGlobal,        // `action` on no particular twin (models, metrics, audit)
+    kTwins,         // `action` on every twin `locate` returns; all must be allowed
+    kListing,       // `action` per item of the response's "value" array (filtered)
+  };
+  Kind kind;
+  auth::Action action = auth::Action::kReadModels;
+  std::string locator;  // how the twin is found, for the route index and docs ("path:id", …)
+  TwinLocator locate;   // kTwins
+  ItemTwin item_twin;   // kListing
+  bool strip_record = false;  // response holds twin JSON: strip record properties if needed
+  audit::Interface interface = audit::Interface::kRest;
+
+  static Access Public();
+  static Access AnyPrincipal();
+  static Access Global(auth::Action action);
+  static Access PathTwin(auth::Action action, std::string param = "id");
+  static Access QueryTwin(auth::Action action, std::string param);  // absent = all twins
+  static Access Custom(auth::Action action, std::string locator, TwinLocator locate);
+  static Access Listing(auth::Action action, ItemTwin item_twin, std::string locator);
+  Access& Strip() {
+    strip_record = true;
+    return *this;
+  }
+  // kTwins: also filter the response's "value" items per twin (e.g. a traversal's results).
+  Access& Items(ItemTwin f) {
+    item_twin = std::move(f);
+    return *this;
+  }
+  Access& Via(audit::Interface i) {
+    interface = i;
+    return *this;
+  }
+
+ private:
+  explicit Access(Kind k) : kind(k) {}
+};
+
+// kInvalidArgument when the rule is incomplete (a twin rule without a locator, a global rule with
+// a twin-scoped action, …). Router's constructor aborts start-up on one.
+Status CheckAccessRule(const Access& access);
+
+// Token bucket per key (remote address, user name) for failed logins: `burst` failures at once,
+// then one more every `refill_s` seconds. At most max_keys keys (then the table starts over).
+struct LoginLimits {
+  double burst = 5;
+  double refill_s = 60;
+  size_t max_keys = 100000;
+};
+
+class LoginLimiter {
+ public:
+  explicit LoginLimiter(LoginLimits limits) : limits_(limits) {}
+  bool Allowed(const std::string& key, int64_t now_ns);  // a token is left
+  void Fail(const std::string& key, int64_t now_ns);     // takes a token
+
+ private:
+  struct Bucket {
+    double tokens;
+    int64_t t_ns;
+  };
+  Bucket& Get(const std::string& key, int64_t now_ns);
+  LoginLimits limits_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
+struct AccessOptions {
+  bool cookie_secure = false;  // Secure flag on the session cookie (always when served over TLS)
+  LoginLimits login;
+};
+
+// What the middleware needs; owned by the engine (or a test), outlives the server.
+struct AccessControl {
+  auth::IdentityStore& identities;
+  auth::ScopeResolver& scopes;
+  audit::AuditLog& audit;
+  AccessOptions options;
+  LoginLimiter limiter{options.login};
+};
+
+struct Route;
+// Runs `route`'s handler under its access rule (see the header comment).
+Response Serve(ServerContext& ctx, const Route& route, const Request& req, RouteMatch& m);
+
+}  // namespace lj::server
