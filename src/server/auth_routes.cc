@@ -71,7 +71,9 @@ Response Login(ServerContext& ctx, const Request& req, const RouteMatch& m) {
       return ErrorResponse(req, Status(ErrorCode::kUnavailable, "audit trail unavailable"));
     return ErrorResponse(req, Status(ErrorCode::kUnauthorized, "wrong user name or password"));
   }
-  if (!ac.audit.Append(LoginRecord(m, name, true, "password")).ok()) {
+  audit::Record ok = LoginRecord(m, name, true, "password");
+  ok.actor_role = std::string(auth::RoleName(s->principal->role));
+  if (!ac.audit.Append(std::move(ok)).ok()) {
     (void)ac.identities.Logout(s->secret);
     return ErrorResponse(req, Status(ErrorCode::kUnavailable, "audit trail unavailable"));
   }
