@@ -18,6 +18,8 @@ std::string_view ProtocolName(Protocol p) {
       return "hl7";
     case Protocol::kClinical:
       return "clinical";
+    case Protocol::kPresence:
+      return "presence";
     case Protocol::kCount:
       break;
   }

@@ -15,12 +15,24 @@
 
 namespace lj::ingest {
 
-enum class Protocol : uint8_t { kHttpJson, kLineProtocol, kMqtt, kWebSocket, kSimulator, kHl7, kClinical, kCount };
+// kPresence: a viewer's own pose, sent by the engine's PresenceService for that viewer's
+// WebSocket session (live/presence.h); the only protocol accepted for presence twins.
+enum class Protocol : uint8_t {
+  kHttpJson,
+  kLineProtocol,
+  kMqtt,
+  kWebSocket,
+  kSimulator,
+  kHl7,
+  kClinical,
+  kPresence,
+  kCount
+};
 std::string_view ProtocolName(Protocol p);  // "http_json", "line_protocol", "mqtt", ...
 
 struct IngestReport {
-  uint64_t accepted = 0;  // samples (a block of n values counts n)
-  uint64_t rejected = 0;  // samples, including the parse-level rejects of the batch
+  uint64_t accepted = 0;        // samples (a block of n values counts n)
+  uint64_t rejected = 0;        // samples, including the parse-level rejects of the batch
   std::vector<Reject> rejects;  // details, at most kMaxRejectDetails, in source order
   // History LSN covering the accepted samples (0 when nothing was written to history):
   // acknowledge the sender once HistoryStore::IsDurable(lsn).

@@ -20,7 +20,7 @@ constexpr ErrorCode kReasonCodes[Pipeline::kReasons] = {
     ErrorCode::kUnknownTwin,  ErrorCode::kUnknownTelemetry, ErrorCode::kWrongType,
     ErrorCode::kOutOfOrder,   ErrorCode::kOversize,         ErrorCode::kBadTimestamp,
     ErrorCode::kMissingField, ErrorCode::kBadWaveform,      ErrorCode::kParseError,
-    ErrorCode::kStorage,      ErrorCode::kInvalidArgument};
+    ErrorCode::kStorage,      ErrorCode::kForbidden,        ErrorCode::kInvalidArgument};
 
 size_t ReasonIndex(ErrorCode code) {
   for (size_t i = 0; i < Pipeline::kReasons; ++i)
@@ -187,6 +187,12 @@ void Pipeline::CountReject(ingest::IngestReport& report, Reject&& reject, uint64
     report.rejects.push_back(std::move(reject));
 }
 
+bool Pipeline::IsSessionOwned(const model::Interface& iface) const {
+  for (const std::string& m : options_.session_models)
+    if (iface.id == m) return true;
+  return false;
+}
+
 void Pipeline::AddObserver(SampleObserver* observer) {
   std::lock_guard lock(observers_mu_);
   auto next = std::make_shared<std::vector<SampleObserver*>>(*observers_);
@@ -325,7 +331,8 @@ ingest::IngestReport Pipeline::Ingest(ingest::ParsedBatch& batch, ingest::Protoc
   work.wb = &wb;
   {
     std::lock_guard lock(observers_mu_);
-    work.observe = !observers_->empty();
+    // A viewer's pose is not clinical data: observers never see presence telemetry.
+    work.observe = !observers_->empty() && protocol != ingest::Protocol::kPresence;
   }
   for (uint32_t s = 0; s < shards; ++s) {
     if (start[s] == start[s + 1]) continue;
@@ -347,6 +354,7 @@ void Pipeline::ApplyShard(LiveState::TwinMap& twins, ingest::ParsedBatch& batch,
                           const uint32_t* idx, size_t n, int64_t now, ShardWork& work) {
   TwinState* twin = nullptr;
   std::string_view twin_id;
+  bool session_owned = false;
   for (size_t k = 0; k < n; ++k) {
     const ParsedSample& smp = batch.samples[idx[k]];
     const uint64_t count = smp.is_block() ? smp.count : 1;
@@ -367,6 +375,14 @@ void Pipeline::ApplyShard(LiveState::TwinMap& twins, ingest::ParsedBatch& batch,
       }
       twin = it->second.get();
       twin_id = twin->id;
+      session_owned = IsSessionOwned(*twin->model);
+    }
+    if (session_owned && work.protocol != ingest::Protocol::kPresence) {
+      reject(ErrorCode::kForbidden,
+             fmt::format("twin '{}' ({}) belongs to a viewer's session; only that session may send "
+                         "its telemetry (WebSocket 'pose')",
+                         twin->id, twin->model->id));
+      continue;
     }
     const int ti = twin->model->FindTelemetry(smp.telemetry);
     if (ti < 0) {

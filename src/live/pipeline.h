@@ -10,7 +10,9 @@
 // LSN to wait for before acknowledging (0 when nothing was written). A failed write rejects the
 // shard's samples with kStorage (its waveform blocks are dropped; scalar live values may already
 // show them). With history, a waveform sample overlapping the data already held is rejected.
-// After applying, the registered SampleObservers see the accepted samples (sample_observer.h).
+// After applying, the registered SampleObservers see the accepted samples (sample_observer.h),
+// except Protocol::kPresence batches (a viewer's pose is not clinical data). Twins of
+// `session_models` accept telemetry only with Protocol::kPresence (else `forbidden`).
 //
 // Invariants: a rejected sample never affects its neighbours; scalar live values only move
 // forward in time (a late sample within tolerance is accepted but does not replace a newer
@@ -42,6 +44,9 @@ struct PipelineOptions {
   // History retention per model/telemetry (most specific wins), set when a series is first
   // interned by this process; series no rule matches keep the store's default.
   std::vector<history::RetentionRule> retention;
+  // Models of session-owned twins (the presence twin of a viewer, live/presence.h): their
+  // telemetry is accepted only with Protocol::kPresence, anything else is rejected `forbidden`.
+  std::vector<std::string> session_models;
 };
 
 class Pipeline : public ingest::IngestSink {
@@ -59,7 +64,7 @@ class Pipeline : public ingest::IngestSink {
   // strings → kString, else kDouble (waveforms: kInt or kDouble).
   static history::ValueType HistoryType(const model::Telemetry& tel);
 
-  static constexpr size_t kReasons = 11;
+  static constexpr size_t kReasons = 12;
 
  private:
   struct ShardWork;
@@ -80,6 +85,7 @@ class Pipeline : public ingest::IngestSink {
   // Writes the shard's batch and publishes its blocks (or drops them if the write failed).
   void CommitShard(ShardWork& work);
   void Notify(ingest::Protocol protocol, ShardWork& work);
+  bool IsSessionOwned(const model::Interface& iface) const;
 
   LiveState& live_;
   PipelineOptions options_;

@@ -1,7 +1,8 @@
 // SampleObserver: the seam through which stages after live state (clinical rules and alarms,
 // NEWS2, ECG beat detection) see every accepted sample without touching ingest internals.
 //
-// Contract: the Pipeline calls OnAccepted once per Ingest() call that accepted anything, after
+// Contract: the Pipeline calls OnAccepted once per Ingest() call that accepted anything (except
+// Protocol::kPresence calls: viewers' poses are not clinical data and are never observed), after
 // the samples were applied to live state and history, with no lock of the pipeline or live state
 // held, on the ingesting thread. Observers must be fast and must not block on I/O; they may call
 // IngestSink::Ingest themselves (e.g. to publish derived telemetry such as a NEWS2 score), which

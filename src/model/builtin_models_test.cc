@@ -30,11 +30,11 @@ class BuiltinModels : public ::testing::Test {
 };
 
 TEST_F(BuiltinModels, OneInterfacePerFile) {
-  EXPECT_EQ(BuiltinWardModels().size(), 12u);
-  EXPECT_EQ(registry_.All().size(), 12u);
+  EXPECT_EQ(BuiltinWardModels().size(), 13u);
+  EXPECT_EQ(registry_.All().size(), 13u);
   std::set<std::string> files;
   for (const Interface* i : registry_.All()) files.insert(i->source_file);
-  EXPECT_EQ(files.size(), 12u);
+  EXPECT_EQ(files.size(), 13u);
   EXPECT_EQ(Get("Bed").source_file, "bed.json");
 }
 
@@ -48,6 +48,7 @@ TEST_F(BuiltinModels, TelemetryCounts) {
   EXPECT_EQ(Get("Bed").telemetry.size(), 2u);
   EXPECT_EQ(Get("Patient").telemetry.size(), 10u);  // nurse observations + derived (clinical)
   EXPECT_EQ(Get("Hospital").telemetry.size(), 0u);
+  EXPECT_EQ(Get("Presence").telemetry.size(), 5u);  // a viewer's pose (live/presence.h)
 }
 
 TEST_F(BuiltinModels, EveryTelemetryHasADisplayNameAndAnIndexEntry) {
