@@ -13,6 +13,7 @@
 #include "live/graph_resolver.h"
 #include "live/live_state.h"
 #include "live/pipeline.h"
+#include "live/presence.h"
 #include "mqtt/mqtt_bridge.h"
 #include "server/access.h"
 #include "server/http_server.h"
@@ -120,6 +121,7 @@ struct Engine::Impl {
   std::unique_ptr<fhir::FhirService> fhir;
   std::unique_ptr<live::Pipeline> pipeline;
   std::unique_ptr<live::GraphResolver> resolver;
+  std::unique_ptr<live::PresenceService> presence;  // outlives the server's sessions
   std::unique_ptr<live::FanoutMetrics> fanout;
   std::unique_ptr<server::ServerContext> ctx;
   std::unique_ptr<server::HttpServer> server;
@@ -198,9 +200,20 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Config& config) {
     d->history = std::move(h).value();
     SeedLive(*d->history, *d->live);
     po.retention = config.history.rules;
+    // Viewers' poses are kept one day unless a configured rule says otherwise (rules listed
+    // first win a tie).
+    po.retention.push_back({live::kPresenceModel, "", 86400});
   }
+  const bool presence = d->models.Find(live::kPresenceModel) != nullptr;
+  if (presence) po.session_models.push_back(live::kPresenceModel);
   d->pipeline = std::make_unique<live::Pipeline>(*d->live, d->metrics, po, d->history.get());
   d->resolver = std::make_unique<live::GraphResolver>(*d->graph);
+  if (presence) {
+    Result<std::unique_ptr<live::PresenceService>> ps =
+        live::PresenceService::Open(*d->graph, *d->pipeline, d->metrics);
+    if (!ps.ok()) return ps.status();
+    d->presence = std::move(ps).value();
+  }
   d->fanout = std::make_unique<live::FanoutMetrics>(d->metrics);
   d->ctx.reset(new server::ServerContext{d->models,
                                          *d->graph,
@@ -212,6 +225,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Config& config) {
                                          config.server,
                                          {}});
   d->ctx->history = d->history.get();
+  d->ctx->presence = d->presence.get();
   if (config.clinical.enabled) {
     clinical::ClinicalOptions co;
     co.db_path = config.data_dir + "/clinical.db";

@@ -13,6 +13,7 @@
 #include "ingest/line_protocol.h"
 #include "live/client_state.h"
 #include "live/live_state.h"
+#include "live/presence.h"
 #include "metrics/metrics.h"
 #include "model/model.h"
 
@@ -59,9 +60,10 @@ struct ServerContext {
   live::FanoutMetrics& fanout;
   ServerOptions options;
   ServerStats stats;
-  history::HistoryStore* history = nullptr;  // null when history is disabled
+  history::HistoryStore* history = nullptr;       // null when history is disabled
   clinical::ClinicalService* clinical = nullptr;  // null when the clinical layer is off
-  fhir::FhirService* fhir = nullptr;  // null when FHIR is off (doc/protocols/fhir.md)
+  fhir::FhirService* fhir = nullptr;              // null when FHIR is off (doc/protocols/fhir.md)
+  live::PresenceService* presence = nullptr;      // null: `presence`/`pose` ops are unsupported
 
   // Access control of the HTTP routes (access.h); null: [auth] enabled = false, no enforcement.
   AccessControl* access = nullptr;

@@ -113,6 +113,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (ec) {
       closed_ = true;
       timer_.cancel();
+      EndPresence();
       return;
     }
     std::string text = beast::buffers_to_string(in_.data());
@@ -141,6 +142,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       if (!s.ok()) Send(ErrorFrame(s, msg));
     } else if (op == "ingest") {
       Ingest(text, msg);
+    } else if (op == "presence") {
+      Presence(msg);
+    } else if (op == "pose") {
+      Pose(msg);
     } else if (op == "ping") {
       nlohmann::json pong = {{"op", "pong"}, {"t", NowNs() / 1e6}};
       if (msg.contains("seq")) pong["seq"] = msg["seq"];
@@ -227,6 +232,41 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
         });
   }
 
+  // `presence`: the first one creates this connection's presence twin, later ones patch it; the
+  // twin is deleted when the connection closes (live/presence.h).
+  void Presence(const nlohmann::json& msg) {
+    if (!ctx_.presence) {
+      Send(ErrorFrame(Status(ErrorCode::kUnsupported, "presence is not enabled"), msg));
+      return;
+    }
+    if (!presence_) presence_ = ctx_.presence->NewSession();
+    Result<nlohmann::json> props = presence_->Update(msg);
+    if (!props.ok()) {
+      Send(ErrorFrame(props.status(), msg));
+      return;
+    }
+    nlohmann::json reply = {
+        {"op", "presence"}, {"twin", presence_->twin_id()}, {"properties", std::move(*props)}};
+    if (msg.contains("seq")) reply["seq"] = msg["seq"];
+    Send(reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+
+  // `pose`: telemetry of this connection's own presence twin; no reply unless rejected (a pose
+  // before `presence` is refused and counted by the session).
+  void Pose(const nlohmann::json& msg) {
+    if (!ctx_.presence) {
+      Send(ErrorFrame(Status(ErrorCode::kUnsupported, "presence is not enabled"), msg));
+      return;
+    }
+    if (!presence_) presence_ = ctx_.presence->NewSession();
+    Status s = presence_->Pose(msg, MonoNs(), NowNs());
+    if (!s.ok()) Send(ErrorFrame(s, msg));
+  }
+
+  // The connection is over: its presence twin leaves the ward now, not when the last handler
+  // releases the session.
+  void EndPresence() { presence_.reset(); }
+
   void ScheduleTick() {
     if (closed_) return;
     int64_t now = MonoNs();
@@ -281,6 +321,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (ec) {
       closed_ = true;
       timer_.cancel();
+      EndPresence();
       return;
     }
     Pump();
@@ -301,6 +342,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void DisconnectSlow() {
     if (closed_) return;
     closed_ = true;
+    EndPresence();
     disconnects_slow_.Inc();
     LJ_LOG_WARN("viewer disconnected: slow consumer", "queued_bytes", queued_bytes_);
     timer_.cancel();
@@ -320,6 +362,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   net::steady_timer timer_;
   beast::flat_buffer in_;
   live::ClientState client_;
+  std::unique_ptr<live::PresenceSession> presence_;  // set by the first `presence` op
   metrics::Counter& disconnects_slow_;
   std::deque<std::string> queue_;
   std::deque<std::string> backlog_;  // snapshot/history frames not yet queued (paced)

@@ -1,6 +1,7 @@
 // WsSession: one WebSocket connection of the live API (doc/protocols/websocket.md). Parses
-// client requests (subscribe, unsubscribe, ingest, ping), runs the client's ClientState on a
-// timer at the subscriptions' rates, and writes frames through a bounded queue.
+// client requests (subscribe, unsubscribe, ingest, presence, pose, ping), runs the client's
+// ClientState on a timer at the subscriptions' rates, and writes frames through a bounded queue.
+// A connection that sent `presence` owns a presence twin (live/presence.h) until it closes.
 //
 // Slow-consumer policy: while the queue holds more than half of client_queue_bytes, flushes are
 // skipped (scalars coalesce, waveforms fall behind and later show as gaps); after
