@@ -146,7 +146,12 @@ struct Authn {
   std::string basic_user;  // for the failed-login limiter
 };
 
-Authn AuthenticateRequest(AccessControl& ac, const Request& req) {
+std::string HostOf(const std::string& remote) {
+  size_t colon = remote.rfind(':');
+  return colon == std::string::npos ? remote : remote.substr(0, colon);
+}
+
+Authn AuthenticateRequest(AccessControl& ac, const Request& req, const std::string& remote) {
   Authn out;
   std::string_view authz = req[http::field::authorization];
   if (!authz.empty()) {
@@ -156,7 +161,16 @@ Authn AuthenticateRequest(AccessControl& ac, const Request& req) {
       out.principal = c.status();
       return out;
     }
-    if (c->kind == auth::Credential::Kind::kBasic) out.basic_user = c->user;
+    if (c->kind == auth::Credential::Kind::kBasic) {
+      out.basic_user = c->user;
+      // Checked before the password, so a right guess is not told apart from a wrong one.
+      const int64_t now = NowNs();
+      if (!ac.limiter.Allowed("ip:" + HostOf(remote), now) ||
+          !ac.limiter.Allowed("user:" + c->user, now)) {
+        out.principal = Status(ErrorCode::kRateLimited, "too many failed logins; wait");
+        return out;
+      }
+    }
     out.principal = ac.identities.Authenticate(*c);
     return out;
   }
@@ -173,11 +187,6 @@ Authn AuthenticateRequest(AccessControl& ac, const Request& req) {
   out.presented = true;
   out.principal = ac.identities.Authenticate(**c);
   return out;
-}
-
-std::string HostOf(const std::string& remote) {
-  size_t colon = remote.rfind(':');
-  return colon == std::string::npos ? remote : remote.substr(0, colon);
 }
 
 // Strips record properties from one twin JSON object when the principal may not read its record.
@@ -238,7 +247,7 @@ Response Serve(ServerContext& ctx, const Route& route, const Request& req, Route
   const Access& a = route.access;
   if (!ac || a.kind == Access::Kind::kPublic) return route.handler(ctx, req, m);
 
-  Authn authn = AuthenticateRequest(*ac, req);
+  Authn authn = AuthenticateRequest(*ac, req, m.remote);
   if (!authn.principal.ok()) {
     const Status& s = authn.principal.status();
     if (s.code() == ErrorCode::kRateLimited || s.code() == ErrorCode::kStorage)
@@ -256,8 +265,6 @@ Response Serve(ServerContext& ctx, const Route& route, const Request& req, Route
     if (!ac->audit.Append(std::move(r)).ok()) return AuditUnavailable(req);
     return Unauthorized(req);
   }
-  if (!authn.basic_user.empty() && !ac->limiter.Allowed("user:" + authn.basic_user, NowNs()))
-    return ErrorResponse(req, Status(ErrorCode::kRateLimited, "too many failed logins; wait"));
   m.principal = *authn.principal;
   const Principal& p = *m.principal;
 

@@ -186,7 +186,7 @@ TEST_F(AccessServerTest, ListingsAreFilteredPerPrincipal) {
   EXPECT_TRUE(device.Json()["value"].empty());
 }
 
-TEST_F(AccessServerTest, ARouteWithoutAUsableRuleIsRefusedAtStartUp) {
+TEST_F(AccessServerTest, IncompleteRulesFailTheStartUpCheck) {
   // Access has no default constructor (a Route without one does not compile); a rule that
   // names no way to find its twin is refused by the check Router's constructor runs.
   Access broken = Access::Custom(auth::Action::kReadTwin, "", nullptr);

@@ -83,6 +83,34 @@ TEST_F(AccessServerTest, FailedLoginsAreAuditedAndLimitedPerUserAndAddress) {
   EXPECT_EQ(limited_records, 1);
 }
 
+TEST_F(AccessServerTest, BasicCredentialsShareTheFailedLoginLimit) {
+  AddUser("nurse", auth::Role::kClinician, {"ward-a"});
+  auto basic = [](const std::string& user, const std::string& pw) {
+    std::string plain = user + ":" + pw, out;
+    static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i = 0;
+    for (; i + 2 < plain.size(); i += 3) {
+      uint32_t v = (uint8_t(plain[i]) << 16) | (uint8_t(plain[i + 1]) << 8) | uint8_t(plain[i + 2]);
+      for (int s = 18; s >= 0; s -= 6) out += k[(v >> s) & 63];
+    }
+    if (i + 1 == plain.size()) {
+      uint32_t v = uint8_t(plain[i]) << 16;
+      out += std::string{k[(v >> 18) & 63], k[(v >> 12) & 63]} + "==";
+    } else if (i + 2 == plain.size()) {
+      uint32_t v = (uint8_t(plain[i]) << 16) | (uint8_t(plain[i + 1]) << 8);
+      out += std::string{k[(v >> 18) & 63], k[(v >> 12) & 63], k[(v >> 6) & 63]} + "=";
+    }
+    return "Basic " + out;
+  };
+  EXPECT_EQ(Http(http::verb::get, "/api/v1/whoami", basic("nurse", kPassword)).status, 200);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(Http(http::verb::get, "/api/v1/whoami", basic("nurse", "wrong password!")).status,
+              401);
+  // Now the right password is refused exactly like a wrong one would be: no guessing oracle.
+  EXPECT_EQ(Http(http::verb::get, "/api/v1/whoami", basic("nurse", kPassword)).status, 429);
+  EXPECT_EQ(Http(http::verb::get, "/api/v1/whoami", basic("nurse", "another guess")).status, 429);
+}
+
 TEST_F(AccessServerTest, AllowedAndDeniedPatientReadsAreInTheAuditTrail) {
   AddUser("clin-a", auth::Role::kClinician, {"ward-a"});
   AddUser("clin-b", auth::Role::kClinician, {"ward-b"});
