@@ -183,17 +183,17 @@ describe.skipIf(!chromiumPath)('web client against lingjing demo', () => {
     }
   });
 
-  it('lists every bed in the overview, sorted by priority and NEWS2', async () => {
+  it('lists every bed in the overview, ranked by urgency (alarm or NEWS2 band), then NEWS2', async () => {
     await page.click('#view-overview');
     await waitFor('tiles', () => page.evaluate((n) => document.querySelectorAll('#overview .tile').length === n, BEDS));
     const tiles = await page.$$eval('#overview .tile', (ts) =>
-      ts.map((t) => ({ bed: (t as HTMLElement).dataset.bed!, p: Number((t as HTMLElement).dataset.priority), n: (t as HTMLElement).dataset.news2 })),
+      ts.map((t) => ({ bed: (t as HTMLElement).dataset.bed!, tier: Number((t as HTMLElement).dataset.tier), n: (t as HTMLElement).dataset.news2 })),
     );
     expect(tiles.map((t) => t.bed).sort()).toEqual(bedIds);
     for (let i = 1; i < tiles.length; i++) {
       const [x, y] = [tiles[i - 1], tiles[i]];
-      expect(x.p >= y.p).toBe(true);
-      if (x.p === y.p && x.n && y.n) expect(Number(x.n) >= Number(y.n)).toBe(true);
+      expect(x.tier >= y.tier).toBe(true);
+      if (x.tier === y.tier && x.n && y.n) expect(Number(x.n) >= Number(y.n)).toBe(true);
     }
     await page.keyboard.press('Escape');
     saveArtifact('overview.png', await page.screenshot());

@@ -1,8 +1,10 @@
-// Central-station overview: one tile per bed, sorted by alarm priority then NEWS2, with alarm cues
+// Central-station overview: one tile per bed, ranked by clinical urgency (viz/ranking.ts: the more
+// urgent of alarm priority and NEWS2 band, then NEWS2, alarm, bed), with alarm cues
 // that do not rely on colour (border style, blink rate, symbol and words). Values refresh at
 // 4 Hz; the order at most once a second so tiles do not jump under the pointer.
 import type { BedView } from '../model/bed-view';
-import { compareBeds, news2Color, Priority, PRIORITY_STYLES } from '../viz/mapping';
+import { news2Color, Priority, PRIORITY_STYLES } from '../viz/mapping';
+import { compareBeds, urgencyTier } from '../viz/ranking';
 import { el, fmt, setText } from './dom';
 
 interface Tile {
@@ -74,6 +76,7 @@ export class Overview {
       t.e.className = `tile p${v.priority}`;
       t.e.dataset.priority = String(v.priority);
       t.e.dataset.news2 = v.news2 === undefined ? '' : String(v.news2);
+      t.e.dataset.tier = String(urgencyTier({ label: v.bed.label, priority: v.priority, news2: v.news2, risk: v.risk }));
       if (v.priority > Priority.None) {
         t.alarm.innerHTML = '';
         const badge = el('span', 'badge', t.alarm, `${style.symbol} ${style.label}`);
@@ -87,7 +90,7 @@ export class Overview {
     if (force || nowMs - this.lastSort >= 1000) {
       this.lastSort = nowMs;
       const order = [...views]
-        .map((v) => ({ id: v.bed.id, label: v.bed.label, priority: v.priority, news2: v.news2 }))
+        .map((v) => ({ id: v.bed.id, label: v.bed.label, priority: v.priority, news2: v.news2, risk: v.risk }))
         .sort(compareBeds);
       order.forEach((o, i) => {
         const e = this.tiles.get(o.id)!.e;

@@ -174,17 +174,3 @@ export const armColor = (sys?: number) => LEVEL_COLORS[sysLevel(sys)];
 export function fingerColor(spo2: number | undefined, scale: 1 | 2 = 1, sensorOff = false): string {
   return sensorOff ? LEVEL_COLORS.unknown : LEVEL_COLORS[spo2Level(spo2, scale)];
 }
-
-/** Overview order: highest alarm priority first, then NEWS2 (unknown last), then bed label. */
-export interface SortableBed {
-  label: string;
-  priority: Priority;
-  news2?: number;
-}
-export function compareBeds(a: SortableBed, b: SortableBed): number {
-  if (a.priority !== b.priority) return b.priority - a.priority;
-  const na = a.news2 ?? -1;
-  const nb = b.news2 ?? -1;
-  if (na !== nb) return nb - na;
-  return a.label.localeCompare(b.label, undefined, { numeric: true });
-}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  armColor, blinkOn, breath, compareBeds, fingerColor, headColor, heartColor, heartPulse, LEVEL_COLORS,
+  armColor, blinkOn, breath, fingerColor, headColor, heartColor, heartPulse, LEVEL_COLORS,
   lungTint, news2Color, parsePriority, parseRisk, Priority, PRIORITY_STYLES, priorityFromRisk,
 } from '../../src/viz/mapping';
 
@@ -87,18 +87,5 @@ describe('rates', () => {
     expect(breath(0, 15)).toBeCloseTo(0, 6);
     expect(breath(2, 15)).toBeCloseTo(1, 6); // half of a 4 s breath
     expect(breath(4, 15)).toBeCloseTo(0, 6);
-  });
-});
-
-describe('overview order', () => {
-  it('sorts by priority, then NEWS2 (unknown last), then label', () => {
-    const beds = [
-      { label: 'A02', priority: Priority.None, news2: 1 },
-      { label: 'A10', priority: Priority.None, news2: undefined },
-      { label: 'A03', priority: Priority.High, news2: 4 },
-      { label: 'A01', priority: Priority.None, news2: 1 },
-      { label: 'A04', priority: Priority.Medium, news2: 9 },
-    ];
-    expect(beds.sort(compareBeds).map((b) => b.label)).toEqual(['A03', 'A04', 'A01', 'A02', 'A10']);
   });
 });
