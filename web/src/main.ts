@@ -1,6 +1,8 @@
-// Entry point: wires the live connection, the twin store, the 3D ward, the overview and the panel.
-// URL options: ?root=<twin id> (subtree root, default "hospital"), ?ws=<url>, ?api=<base>;
-// #overview opens the central-station overview (for a wall screen), #bed=<id> a patient panel.
+// Entry point: wires the live connection, the twin store, the 3D ward, the overview, the panel
+// and presence (other viewers as avatars, "follow the lead" rounds).
+// URL options: ?root=<twin id> (subtree root, default "hospital"), ?ws=<url>, ?api=<base>,
+// ?name=<your name as others see it>; #overview opens the central-station overview (for a wall
+// screen), #bed=<id> a patient panel.
 import './styles.css';
 import { LiveClient, type ConnectionState } from './net/live-client';
 import { TwinStore } from './model/twin-store';
@@ -13,6 +15,10 @@ import { XrSupport } from './scene/xr';
 import { Overview } from './ui/overview';
 import { PatientPanel } from './ui/panel';
 import { FrameStats } from './ui/stats';
+import { RoundsBox } from './ui/rounds';
+import { PeerStore } from './presence/peers';
+import { PresenceSender } from './presence/presence-sender';
+import { followStatus, panelAction } from './presence/follow';
 import { Priority } from './viz/mapping';
 import type { ServerMessage } from './types';
 
@@ -23,6 +29,8 @@ const API = qs.get('api') ?? '';
 const WS_URL = qs.get('ws') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 const WARD_SUB = 'ward';
 const WAVE_SUB = 'wave';
+const PRESENCE_SUB = 'presence';
+const PRESENCE_MODEL = 'dtmi:lingjing:ward:Presence;1';
 
 const store = new TwinStore(API);
 const waves = new WaveStore(15_000);
@@ -36,18 +44,38 @@ let view: 'ward' | 'overview' = 'ward';
 let connection: ConnectionState = 'connecting';
 let waveMonitor: string | null = null;
 
+// Presence: our own twin is created by the engine when we announce ourselves on the connection.
+const peers = new PeerStore(ROOT);
+ward.peers = peers;
+const savedName = qs.get('name') ?? localStorage.getItem('lj.name') ?? '';
+let selfLabel = savedName;
+const presence = new PresenceSender((m) => client.send(m), {
+  label: savedName || undefined, scene: ROOT, leading: false, following: '', focusPatient: '',
+});
+let following: string | null = null; // leader's presence twin id
+let followingLabel = '';
+let leaderFocus = ''; // the leader's focusPatient last applied to our panel
+let roundsNote = '';
+
 const panel = new PatientPanel($('panel'), waves, API, () => select(null));
 const overview = new Overview($('overview'), (id) => select(id));
 const xr = new XrSupport(ward, $('vr-slot'), (id) => select(id, false));
 
+function waveSubscription(monitor: string): object {
+  return { op: 'subscribe', id: WAVE_SUB, rate_hz: 25, waveforms: true, target: { twin: monitor } };
+}
+
+/** Sent on every (re)connect: announce ourselves, then the ward, presence and wave subscriptions. */
 function subscriptions(): object[] {
   const subs: object[] = [
+    ...presence.hello(),
     {
       op: 'subscribe', id: WARD_SUB, rate_hz: 10, waveforms: false,
       target: { subtree: ROOT, relationships: ['contains', 'occupiedBy', 'hasDevice'], depth: 8 },
     },
+    { op: 'subscribe', id: PRESENCE_SUB, rate_hz: 10, waveforms: false, target: { model: PRESENCE_MODEL } },
   ];
-  if (waveMonitor) subs.push({ op: 'subscribe', id: WAVE_SUB, rate_hz: 25, waveforms: true, target: { twin: waveMonitor } });
+  if (waveMonitor) subs.push(waveSubscription(waveMonitor));
   return subs;
 }
 
@@ -62,6 +90,12 @@ function onMessage(m: ServerMessage): void {
     console.warn('lingjing:', m);
     return;
   }
+  if (m.op === 'presence') {
+    peers.setSelf(m.twin);
+    if (typeof m.properties?.label === 'string') selfLabel = m.properties.label;
+    return;
+  }
+  if ('sub' in m && m.sub === PRESENCE_SUB) return peers.apply(m, performance.now());
   if ('sub' in m && m.sub !== WARD_SUB) return; // the wave subscription's scalars duplicate ours
   store.apply(m);
 }
@@ -102,10 +136,16 @@ function setWaveMonitor(monitor: string | null): void {
   if (waveMonitor) client.send({ op: 'unsubscribe', id: WAVE_SUB });
   waveMonitor = monitor;
   waves.clear();
-  if (monitor) client.send(subscriptions()[1]);
+  if (monitor) client.send(waveSubscription(monitor));
+}
+
+function patientOfBed(bedId: string | null): string {
+  return (bedId && store.structure.beds.find((b) => b.id === bedId)?.patientId) || '';
 }
 
 function select(bedId: string | null, fly = true): void {
+  // A leader's open panel is part of its presence: followers open the same patient.
+  if (presence.props.leading) presence.set({ focusPatient: patientOfBed(bedId) });
   if (!bedId) {
     panel.close();
     setWaveMonitor(null);
@@ -116,6 +156,65 @@ function select(bedId: string | null, fly = true): void {
   panel.open(bedId);
   setWaveMonitor(bed?.monitorId ?? null);
   if (fly && view === 'ward') ward.flyToBed(bedId);
+}
+
+// ---- rounds: lead / follow ----
+
+function setFollowing(leaderId: string | null, note = ''): void {
+  following = leaderId;
+  followingLabel = leaderId ? (peers.peers.get(leaderId)?.label ?? '') : '';
+  leaderFocus = '';
+  roundsNote = note;
+  presence.set({ following: leaderId ?? '' });
+  ward.nav.enabled = !leaderId;
+  ward.nav.follow(null);
+  ward.presence.hidden = leaderId;
+  renderRounds();
+}
+
+const rounds = new RoundsBox($('rounds'), {
+  rename(label) {
+    localStorage.setItem('lj.name', label);
+    selfLabel = label;
+    presence.set({ label });
+    renderRounds();
+  },
+  toggleLead() {
+    const leading = !presence.props.leading;
+    roundsNote = '';
+    presence.set({ leading, focusPatient: leading ? patientOfBed(panel.bedId) : '' });
+    renderRounds();
+  },
+  follow: (id) => setFollowing(id),
+});
+
+function renderRounds(): void {
+  rounds.render({
+    selfLabel, leading: presence.props.leading, following, note: roundsNote,
+    followers: peers.selfId ? peers.followersOf(peers.selfId).length : 0,
+  }, peers);
+}
+
+/** Per frame while following: glide to the leader's pose, mirror the leader's open patient. */
+function followFrame(nowLocal: number): void {
+  if (!following) return;
+  const st = followStatus(following, peers.peers);
+  if (!st.following) {
+    const who = followingLabel || 'The leader';
+    setFollowing(null, st.ended === 'left' ? `${who} left — rounds ended` : `${who} stopped leading`);
+    return;
+  }
+  const leader = peers.peers.get(following)!;
+  followingLabel = leader.label;
+  const pose = leader.poses.at(nowLocal);
+  if (pose) ward.nav.follow(pose);
+  const next = leader.focusPatient;
+  const bedOf = (pid: string) => store.structure.beds.find((b) => b.patientId === pid)?.id;
+  if (next && !bedOf(next)) return; // not in our structure yet: try again next frame
+  const act = panelAction(leaderFocus, next, bedOf, panel.bedId);
+  leaderFocus = next;
+  if (act.kind === 'open') select(act.bedId, false);
+  else if (act.kind === 'close') select(null);
 }
 
 function setView(v: 'ward' | 'overview'): void {
@@ -163,8 +262,10 @@ function frame(): void {
     lastViews = now;
     computeViews();
   }
+  followFrame(now);
   if (view === 'ward') ward.render(views, dt, wall);
   else overview.update([...views.values()], now);
+  presence.pose(ward.cameraPose(), now);
   xr.update(views, now);
   if (panel.bedId) {
     const v = views.get(panel.bedId);
@@ -180,6 +281,7 @@ function frame(): void {
     $('s-alarms').textContent = String(all.filter((v) => v.priority >= Priority.Medium).length);
     $('s-fps').textContent = stats.fps ? stats.fps.toFixed(stats.fps < 10 ? 1 : 0) : '–';
     $('s-lat').textContent = stats.latencyMs === null ? '–' : `${Math.round(stats.latencyMs)} ms`;
+    renderRounds();
   }
   if (!ward.renderer.xr.isPresenting) requestAnimationFrame(frame);
 }
@@ -197,6 +299,18 @@ function frame(): void {
   screenPosition: (bedId: string) => ward.screenPosition(bedId),
   select: (bedId: string) => select(bedId),
   home: () => ward.home(),
+  // Presence: our twin, the peers we draw (with their on-screen position), our camera pose.
+  get presenceId() { return peers.selfId; },
+  get following() { return following; },
+  peers: () => [...peers.peers.values()].map((p) => ({
+    id: p.id, label: p.label, leading: p.leading, following: p.following, focusPatient: p.focusPatient,
+    drawn: ward.presence.visibleIds().includes(p.id),
+    pose: p.poses.latest() ?? null,
+    screen: ward.presenceScreenPosition(p.id),
+  })),
+  camera: () => ward.cameraPose(),
+  get bounds() { return ward.layout ? { min: ward.layout.min, max: ward.layout.max } : null; },
+  lookFrom: (x: number, y: number, z: number, tx: number, ty: number, tz: number) => ward.lookFrom(x, y, z, tx, ty, tz),
 };
 
 fromHash();

@@ -44,6 +44,7 @@ export type ServerMessage =
   | GapMessage
   | { op: 'twin'; sub: string; twin?: Twin; id?: string; removed?: boolean }
   | { op: 'error'; code: number; error: string; message: string }
+  | { op: 'presence'; twin: string; properties?: Record<string, unknown> }
   | { op: 'pong' | 'ack'; seq: number };
 
 /** "dtmi:lingjing:ward:Bed;1" is a Bed. */

@@ -1,7 +1,9 @@
 // First-person navigation: WASD / arrow keys walk, Q/E (or Space/Shift) fly down/up, drag with
 // the mouse to look around, wheel to move forward. flyTo() glides the camera to a viewpoint
-// (click-to-fly to a bed). Keys are ignored while typing in an input.
+// (click-to-fly to a bed). Keys are ignored while typing in an input. follow() makes the camera
+// glide after a moving pose (another viewer's, in "follow the lead" rounds) until cleared.
 import * as THREE from 'three';
+import { followStep, type Pose } from '../presence/pose';
 
 const SPEED = 6; // m/s
 const LOOK = 0.004; // rad per px
@@ -15,6 +17,7 @@ export class Navigation {
   private last = { x: 0, y: 0 };
   private flight: { from: THREE.Vector3; to: THREE.Vector3; yaw0: number; yaw1: number; p0: number; p1: number; t0: number; dur: number } | null = null;
   enabled = true;
+  private following: Pose | null = null;
 
   constructor(
     private readonly camera: THREE.PerspectiveCamera,
@@ -80,8 +83,20 @@ export class Navigation {
     };
   }
 
+  /** Glide after `target` (updated every frame by the caller); null returns control to the user. */
+  follow(target: Pose | null): void {
+    this.following = target;
+    if (target) this.flight = null;
+  }
+
   update(dt: number): void {
-    if (this.flight) {
+    if (this.following) {
+      const p = this.camera.position;
+      const next = followStep({ x: p.x, y: p.y, z: p.z, heading: this.yaw, pitch: this.pitch }, this.following, dt);
+      this.camera.position.set(next.x, next.y, next.z);
+      this.yaw = next.heading;
+      this.pitch = next.pitch;
+    } else if (this.flight) {
       const f = this.flight;
       const k = Math.min(1, (performance.now() - f.t0) / f.dur);
       const e = k < 0.5 ? 2 * k * k : 1 - (-2 * k + 2) ** 2 / 2;

@@ -5,6 +5,9 @@ import type { BedView } from '../model/bed-view';
 import { Architecture } from './rooms';
 import { AvatarLayer } from './avatars';
 import { Navigation } from './navigation';
+import { PresenceLayer } from './presence-avatars';
+import type { PeerStore } from '../presence/peers';
+import type { Pose } from '../presence/pose';
 
 /** True when WebGL runs on a CPU rasteriser, where every pixel costs. */
 function isSoftwareGl(): boolean {
@@ -24,6 +27,8 @@ export class WardScene {
   readonly nav: Navigation;
   readonly architecture = new Architecture();
   readonly avatars = new AvatarLayer();
+  readonly presence = new PresenceLayer();
+  peers: PeerStore | null = null;
   layout: Layout | null = null;
   detailedAvatars = 0;
   /** Software rasteriser (SwiftShader, llvmpipe) or ?quality=low: no MSAA, fewer pixels. */
@@ -43,7 +48,7 @@ export class WardScene {
     sun.position.set(20, 40, 10);
     this.scene.add(sun);
     this.rig.add(this.camera);
-    this.scene.add(this.rig, this.architecture.group, this.avatars.group);
+    this.scene.add(this.rig, this.architecture.group, this.avatars.group, this.presence.group);
     this.nav = new Navigation(this.camera, canvas);
     this.resize();
     window.addEventListener('resize', () => this.resize());
@@ -126,9 +131,33 @@ export class WardScene {
     return { x: r.left + ((p.x + 1) / 2) * r.width, y: r.top + ((1 - p.y) / 2) * r.height };
   }
 
+  /** Our camera as a presence pose (world position; heading/pitch of the view direction). */
+  cameraPose(): Pose {
+    const p = this.camera.getWorldPosition(new THREE.Vector3());
+    const d = this.camera.getWorldDirection(new THREE.Vector3());
+    return { x: p.x, y: p.y, z: p.z, heading: Math.atan2(-d.x, -d.z), pitch: Math.asin(Math.max(-1, Math.min(1, d.y))) };
+  }
+
+  /** Puts the camera at (x, y, z) looking at (tx, ty, tz). */
+  lookFrom(x: number, y: number, z: number, tx: number, ty: number, tz: number): void {
+    this.camera.position.set(x, y, z);
+    this.nav.lookAt(new THREE.Vector3(tx, ty, tz));
+  }
+
+  /** Screen position (CSS px) of another viewer's label, or null when not drawn / behind us. */
+  presenceScreenPosition(id: string): { x: number; y: number } | null {
+    const pos = this.presence.positionOf(id);
+    if (!pos) return null;
+    const p = pos.add(new THREE.Vector3(0, 1.2, 0)).project(this.camera);
+    if (p.z > 1 || Math.abs(p.x) > 1 || Math.abs(p.y) > 1) return null;
+    const r = this.canvas.getBoundingClientRect();
+    return { x: r.left + ((p.x + 1) / 2) * r.width, y: r.top + ((1 - p.y) / 2) * r.height };
+  }
+
   render(views: Map<string, BedView>, dt: number, nowMs: number): void {
     if (!this.renderer.xr.isPresenting) this.nav.update(dt);
     this.detailedAvatars = this.avatars.update(views, this.camera, nowMs);
+    if (this.peers) this.presence.update(this.peers, this.layout, this.camera, performance.now());
     this.renderer.render(this.scene, this.camera);
   }
 }
