@@ -126,7 +126,7 @@ TEST(Config, RetentionDurations) {
 namespace lj::app {
 namespace {
 
-TEST(Config, AuthAndAuditDefaultsAreSecure) {
+TEST(Config, AuthAndAuditDefaults) {
   std::string path = WriteTemp(DefaultConfigToml());
   Result<Config> c = LoadConfig(path);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
