@@ -20,24 +20,9 @@ struct Bucketer {
   uint64_t width;
   std::vector<Bucket>* out;
 
+  uint64_t Span() const { return static_cast<uint64_t>(to) - static_cast<uint64_t>(from); }
   size_t Index(int64_t t) const {
     return static_cast<size_t>((static_cast<uint64_t>(t) - static_cast<uint64_t>(from)) / width);
-  }
-  void Add(int64_t t, double v) {
-    if (t < from || t >= to) return;
-    Bucket& b = (*out)[Index(t)];
-    if (b.count == 0) {
-      b.min = b.max = v;
-    } else {
-      b.min = std::min(b.min, v);
-      b.max = std::max(b.max, v);
-    }
-    b.sum += v;
-    if (b.count == 0 || t >= b.last_t_ns) {
-      b.last = v;
-      b.last_t_ns = t;
-    }
-    ++b.count;
   }
   // Whole-chunk statistics, when the chunk lies inside one bucket of the range.
   bool AddMeta(const ChunkMeta& m) {
@@ -69,10 +54,9 @@ struct Bucketer {
       const int64_t t = time(i);
       if (t >= to) return;
       const size_t bi = Index(t);
-      const uint64_t span = static_cast<uint64_t>(to) - static_cast<uint64_t>(from);
       const uint64_t start_off = bi * width;  // < span: the bucket holds t < to
       const int64_t end =
-          width >= span - start_off
+          width >= Span() - start_off
               ? to
               : static_cast<int64_t>(static_cast<uint64_t>(from) + start_off + width);
       const size_t j = end_of(i + 1, n, end);
