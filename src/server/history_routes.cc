@@ -10,6 +10,7 @@
 #include <cstring>
 #include <iterator>
 
+#include "common/parallel.h"
 #include "common/time.h"
 #include "server/router.h"
 
@@ -382,6 +383,51 @@ Response GetSeriesLatest(ServerContext& ctx, const Request& req, const RouteMatc
                        {"v", ValueJson(*d, k)}});
 }
 
+// Bucket JSON of several series (a trend chart): each series is found, downsampled and written
+// as text independently, on the io thread and ParallelFor's helpers at once, then joined in
+// request order. The first failing series (in request order) answers the request.
+Response MultiBucketsJson(ServerContext& ctx, const Request& req, const Query& q,
+                          const std::vector<std::pair<std::string, std::string>>& names) {
+  struct Part {
+    Status status;
+    std::string json;
+  };
+  std::vector<Part> parts(names.size());
+  ParallelFor(names.size(), [&](size_t i) {
+    const auto& [twin, tel] = names[i];
+    Part& p = parts[i];
+    Result<history::SeriesId> id = FindSeries(ctx, twin, tel);
+    if (!id.ok()) {
+      p.status = id.status();
+      return;
+    }
+    p.json.reserve(q.buckets * 112 + 128);
+    p.json += '{';
+    size_t n = 0;
+    Result<nlohmann::json> j = QueryOne(ctx, *id, q, 1, nullptr, &n, &p.json);
+    if (!j.ok()) {
+      p.status = j.status();
+      return;
+    }
+    fmt::format_to(std::back_inserter(p.json), ",\"telemetry\":{},\"twin\":{}}}", JsonString(tel),
+                   JsonString(twin));
+  });
+  size_t bytes = 64;
+  for (const Part& p : parts) {
+    if (!p.status.ok()) return ErrorResponse(req, p.status);
+    bytes += p.json.size() + 1;
+  }
+  std::string body;
+  body.reserve(bytes);
+  fmt::format_to(std::back_inserter(body), "{{\"from\":\"{}\",\"series\":[", FormatRfc3339(q.from));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) body += ',';
+    body += parts[i].json;
+  }
+  fmt::format_to(std::back_inserter(body), "],\"to\":\"{}\"}}", FormatRfc3339(q.to));
+  return MakeResponse(req, http::status::ok, std::move(body), "application/json");
+}
+
 // GET /api/v1/history?series=twin/tel,twin/tel&from&to&buckets&limit&format
 Response GetMultiHistory(ServerContext& ctx, const Request& req, const RouteMatch& m) {
   Result<Query> q = ParseQuery(m);
@@ -406,6 +452,7 @@ Response GetMultiHistory(ServerContext& ctx, const Request& req, const RouteMatc
                                        fmt::format("at most {} series per request", kMaxSeries)));
     pos = comma + 1;
   }
+  if (q->buckets && !q->columns) return MultiBucketsJson(ctx, req, *q, names);
   nlohmann::json arr = nlohmann::json::array();
   std::string columns;
   if (q->columns) {
@@ -413,23 +460,16 @@ Response GetMultiHistory(ServerContext& ctx, const Request& req, const RouteMatc
     Put<uint32_t>(columns, static_cast<uint32_t>(names.size()));
   }
   size_t budget = q->limit;
-  const bool direct = q->buckets && !q->columns;  // bucket JSON written as text (see above)
-  std::string body = fmt::format("{{\"from\":\"{}\",\"series\":[", FormatRfc3339(q->from));
-  if (direct) body.reserve(names.size() * (q->buckets * 112 + 128));  // one allocation
   for (const auto& [twin, tel] : names) {
     Result<history::SeriesId> id = FindSeries(ctx, twin, tel);
     if (!id.ok()) return ErrorResponse(req, id.status());
     std::string one;
     size_t n = 0;
-    if (direct) body += body.back() == '[' ? "{" : ",{";
-    Result<nlohmann::json> j = QueryOne(ctx, *id, *q, std::max<size_t>(budget, 1),
-                                        q->columns ? &one : nullptr, &n, direct ? &body : nullptr);
+    Result<nlohmann::json> j =
+        QueryOne(ctx, *id, *q, std::max<size_t>(budget, 1), q->columns ? &one : nullptr, &n);
     if (!j.ok()) return ErrorResponse(req, j.status());
     budget -= std::min(budget, n);
-    if (direct) {
-      fmt::format_to(std::back_inserter(body), ",\"telemetry\":{},\"twin\":{}}}", JsonString(tel),
-                     JsonString(twin));
-    } else if (q->columns) {
+    if (q->columns) {
       const std::string name = twin + "/" + tel;
       Put<uint16_t>(columns, static_cast<uint16_t>(std::min<size_t>(name.size(), 65535)));
       columns.append(name, 0, std::min<size_t>(name.size(), 65535));
@@ -440,10 +480,6 @@ Response GetMultiHistory(ServerContext& ctx, const Request& req, const RouteMatc
       (*j)["telemetry"] = tel;
       arr.push_back(std::move(*j));
     }
-  }
-  if (direct) {
-    fmt::format_to(std::back_inserter(body), "],\"to\":\"{}\"}}", FormatRfc3339(q->to));
-    return MakeResponse(req, http::status::ok, std::move(body), "application/json");
   }
   nlohmann::json j = {
       {"from", FormatRfc3339(q->from)}, {"to", FormatRfc3339(q->to)}, {"series", std::move(arr)}};
