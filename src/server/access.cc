@@ -140,11 +140,7 @@ audit::Record MakeRecord(const Principal* p, const RouteMatch& m, const Route& r
   return r;
 }
 
-struct Authn {
-  Result<PrincipalPtr> principal = Status(ErrorCode::kUnauthorized, "no credential");
-  bool presented = false;
-  std::string basic_user;  // for the failed-login limiter
-};
+}  // namespace
 
 std::string HostOf(const std::string& remote) {
   size_t colon = remote.rfind(':');
@@ -185,9 +181,12 @@ Authn AuthenticateRequest(AccessControl& ac, const Request& req, const std::stri
   }
   if (!*c) return out;
   out.presented = true;
+  out.via_cookie = true;
   out.principal = ac.identities.Authenticate(**c);
   return out;
 }
+
+namespace {
 
 // Strips record properties from one twin JSON object when the principal may not read its record.
 Status StripIfNeeded(AccessControl& ac, const Principal& p, nlohmann::json& twin) {

@@ -124,6 +124,19 @@ struct AccessControl {
   LoginLimiter limiter{options.login};
 };
 
+// The principal behind a request's credential: Authorization (Bearer or Basic; Basic is refused
+// with kRateLimited while the address or user is over its failed-login budget), else the session
+// cookie. `presented` = some credential was there (even a malformed one).
+struct Authn {
+  Result<std::shared_ptr<const auth::Principal>> principal =
+      Status(ErrorCode::kUnauthorized, "no credential");
+  bool presented = false;
+  bool via_cookie = false;  // authenticated by the browser session cookie
+  std::string basic_user;   // for the failed-login limiter
+};
+Authn AuthenticateRequest(AccessControl& ac, const Request& req, const std::string& remote);
+std::string HostOf(const std::string& remote);  // "10.1.2.3:5123" → "10.1.2.3"
+
 struct Route;
 // Runs `route`'s handler under its access rule (see the header comment).
 Response Serve(ServerContext& ctx, const Route& route, const Request& req, RouteMatch& m);

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "server/router.h"
+#include "server/ws_access.h"
 #include "server/ws_session.h"
 
 namespace lj::server {
@@ -65,8 +66,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (beast::websocket::is_upgrade(req)) {
       Target t = ParseTarget(std::string_view(req.target().data(), req.target().size()));
       if (t.segments.size() == 1 && t.segments[0] == "ws") {
+        std::shared_ptr<const auth::Principal> principal;
+        if (ctx_.access) {
+          WsAdmission a = AdmitWebSocket(*ctx_.access, req, remote_);
+          if (a.refusal) return Send(std::move(*a.refusal));
+          principal = std::move(a.principal);
+        }
         stream_.expires_never();
-        StartWebSocketSession(ctx_, stream_.release_socket(), std::move(req));
+        StartWebSocketSession(ctx_, stream_.release_socket(), std::move(req), std::move(principal),
+                              remote_);
         return;
       }
     }

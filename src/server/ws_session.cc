@@ -13,6 +13,7 @@
 #include "ingest/json_batch.h"
 #include "live/client_state.h"
 #include "server/http_util.h"
+#include "server/ws_access.h"
 
 namespace lj::server {
 namespace {
@@ -71,8 +72,11 @@ Result<live::Target> ParseTarget(const nlohmann::json& t) {
 
 class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(ServerContext& ctx, tcp::socket socket)
+  WsSession(ServerContext& ctx, tcp::socket socket,
+            std::shared_ptr<const auth::Principal> principal, std::string remote)
       : ctx_(ctx),
+        principal_(std::move(principal)),
+        remote_(std::move(remote)),
         ws_(std::move(socket)),
         timer_(ws_.get_executor()),
         client_(ctx.live, ctx.resolver, ctx.fanout, ctx.options.client, ctx.history),
@@ -131,6 +135,13 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       return;
     }
     const std::string op = msg["op"];
+    if (principal_ && ctx_.access) {
+      Status allowed = AuthorizeWsOp(*ctx_.access, *principal_, remote_, op);
+      if (!allowed.ok()) {
+        Send(ErrorFrame(allowed, msg));
+        return;
+      }
+    }
     if (op == "subscribe") {
       Subscribe(msg);
     } else if (op == "unsubscribe") {
@@ -358,6 +369,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   }
 
   ServerContext& ctx_;
+  std::shared_ptr<const auth::Principal> principal_;  // null: access control off
+  std::string remote_;
   websocket::stream<beast::tcp_stream> ws_;
   net::steady_timer timer_;
   beast::flat_buffer in_;
@@ -375,8 +388,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 }  // namespace
 
 void StartWebSocketSession(ServerContext& ctx, tcp::socket socket,
-                           http::request<http::string_body> upgrade) {
-  std::make_shared<WsSession>(ctx, std::move(socket))->Run(std::move(upgrade));
+                           http::request<http::string_body> upgrade,
+                           std::shared_ptr<const auth::Principal> principal, std::string remote) {
+  std::make_shared<WsSession>(ctx, std::move(socket), std::move(principal), std::move(remote))
+      ->Run(std::move(upgrade));
 }
 
 }  // namespace lj::server

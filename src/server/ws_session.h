@@ -14,12 +14,16 @@
 #include <boost/beast/http.hpp>
 
 #include <memory>
+#include <string>
 
+#include "auth/principal.h"
 #include "server/context.h"
 
 namespace lj::server {
 
+// `principal`: who was admitted (server/ws_access.h), null when access control is off.
 void StartWebSocketSession(ServerContext& ctx, boost::asio::ip::tcp::socket socket,
-                           boost::beast::http::request<boost::beast::http::string_body> upgrade);
+                           boost::beast::http::request<boost::beast::http::string_body> upgrade,
+                           std::shared_ptr<const auth::Principal> principal, std::string remote);
 
 }  // namespace lj::server

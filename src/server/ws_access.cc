@@ -1,0 +1,137 @@
+#include "server/ws_access.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "auth/policy.h"
+#include "common/time.h"
+
+namespace lj::server {
+namespace {
+
+bool EqualNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// A browser's Origin ("http://host:port") names the page's site; it must be this server's Host.
+// No Origin: not a browser page (a tool), nothing to hijack.
+bool SameOrigin(const Request& req) {
+  std::string_view origin = req[http::field::origin];
+  if (origin.empty()) return true;
+  size_t scheme = origin.find("://");
+  if (scheme == std::string_view::npos) return false;  // "null" (sandboxed pages, files)
+  return EqualNoCase(origin.substr(scheme + 3), req[http::field::host]);
+}
+
+audit::Record WsRecord(const auth::Principal* p, const std::string& remote,
+                       std::string_view action) {
+  audit::Record r;
+  r.actor = p ? p->name : "";
+  r.actor_kind = p ? std::string(auth::PrincipalKindName(p->kind)) : "anonymous";
+  r.actor_role = p ? std::string(auth::RoleName(p->role)) : "";
+  r.remote = remote;
+  r.interface = audit::Interface::kWs;
+  r.action = std::string(action);
+  r.detail = "GET /ws";
+  return r;
+}
+
+WsAdmission Refuse(AccessControl& ac, const Request& req, audit::Record r, Status why) {
+  WsAdmission out;
+  if (!ac.audit.Append(std::move(r)).ok()) {
+    why = Status(ErrorCode::kUnavailable, "the audit trail is not accepting records; retry");
+  }
+  Response res = ErrorResponse(req, why);
+  if (why.code() == ErrorCode::kUnauthorized) res.set(http::field::www_authenticate, "Bearer");
+  res.keep_alive(false);
+  out.refusal = std::move(res);
+  return out;
+}
+
+}  // namespace
+
+WsAdmission AdmitWebSocket(AccessControl& ac, const Request& req, const std::string& remote) {
+  Authn authn = AuthenticateRequest(ac, req, remote);
+  if (!authn.principal.ok()) {
+    const Status& s = authn.principal.status();
+    if (s.code() == ErrorCode::kRateLimited || s.code() == ErrorCode::kStorage) {
+      WsAdmission out;
+      out.refusal = ErrorResponse(req, s);
+      return out;
+    }
+    if (authn.presented && !authn.basic_user.empty()) {
+      const int64_t now = NowNs();
+      ac.limiter.Fail("ip:" + HostOf(remote), now);
+      ac.limiter.Fail("user:" + authn.basic_user, now);
+    }
+    audit::Record r = WsRecord(nullptr, remote, "authenticate");
+    r.actor = authn.basic_user;
+    r.reason = authn.presented ? s.message() : "no credential";
+    return Refuse(ac, req, std::move(r),
+                  Status(ErrorCode::kUnauthorized, "authentication required"));
+  }
+  const auth::Principal& p = **authn.principal;
+  if (authn.via_cookie && !SameOrigin(req)) {
+    audit::Record r = WsRecord(&p, remote, "read_live");
+    r.reason = "cross_origin";
+    r.detail = fmt::format("GET /ws from origin {}",
+                           std::string_view(req[http::field::origin]).substr(0, 200));
+    return Refuse(ac, req, std::move(r),
+                  Status(ErrorCode::kForbidden,
+                         "the session cookie is only accepted from this server's own pages"));
+  }
+  const auth::Decision d = auth::Decide(p, auth::Action::kReadLive, auth::TwinScope::Global());
+  audit::Record r = WsRecord(&p, remote, "read_live");
+  r.reason = std::string(auth::ReasonName(d.reason));
+  if (!d) {
+    return Refuse(ac, req, std::move(r),
+                  Status(ErrorCode::kForbidden,
+                         fmt::format("read_live not allowed: {}; the WebSocket API admits only "
+                                     "principals that may see every twin until subscriptions are "
+                                     "filtered per twin",
+                                     auth::ReasonName(d.reason))));
+  }
+  r.allowed = true;
+  if (!ac.audit.Append(std::move(r)).ok()) {
+    WsAdmission out;
+    out.refusal = ErrorResponse(
+        req, Status(ErrorCode::kUnavailable, "the audit trail is not accepting records; retry"));
+    return out;
+  }
+  WsAdmission out;
+  out.principal = *authn.principal;
+  return out;
+}
+
+Status AuthorizeWsOp(AccessControl& ac, const auth::Principal& p, const std::string& remote,
+                     const std::string& op) {
+  auth::Decision d;
+  std::string_view action;
+  if (op == "ingest") {
+    action = auth::ActionName(auth::Action::kWriteTelemetry);
+    d = auth::Decide(p, auth::Action::kWriteTelemetry, auth::TwinScope::Global());
+  } else if (op == "presence" || op == "pose") {
+    action = "presence";
+    d.allowed = p.kind == auth::PrincipalKind::kUser;
+    d.reason = auth::Reason::kRoleForbids;
+  } else {
+    return Status::Ok();
+  }
+  if (d) return Status::Ok();
+  audit::Record r = WsRecord(&p, remote, action);
+  r.reason = op == "ingest" ? std::string(auth::ReasonName(d.reason)) : "not_a_user";
+  r.detail = fmt::format("ws op {}", op);
+  if (!ac.audit.Append(std::move(r)).ok())
+    return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records; retry");
+  return Status(ErrorCode::kForbidden,
+                op == "ingest"
+                    ? fmt::format("{} not allowed: {}", action, auth::ReasonName(d.reason))
+                    : std::string("presence is for logged-in users"));
+}
+
+}  // namespace lj::server

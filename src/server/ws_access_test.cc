@@ -1,0 +1,158 @@
+// The WebSocket live API under access control (server/ws_access.h), over real WebSocket
+// upgrades against an in-process server: no credential → 401; a session cookie from another
+// site → 403; scoped principals (clinician, viewer, device, ward-limited service) → 403 until
+// subscriptions are filtered per twin; an administrator is admitted and served; an admitted
+// service without `ingest` cannot ingest and a non-user cannot announce presence — every
+// admission and refusal in the audit trail.
+#include <boost/beast/websocket.hpp>
+
+#include "server/access_test_util.h"
+
+namespace lj::server::testing {
+namespace {
+
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+namespace net = boost::asio;
+
+struct Upgrade {
+  int status = 0;  // 101 when upgraded
+  std::unique_ptr<net::io_context> ioc;
+  std::unique_ptr<websocket::stream<net::ip::tcp::socket>> ws;
+
+  // One message sent, the next frame received.
+  nlohmann::json Exchange(const nlohmann::json& msg) {
+    ws->write(net::buffer(msg.dump()));
+    boost::beast::flat_buffer buf;
+    ws->read(buf);
+    return nlohmann::json::parse(boost::beast::buffers_to_string(buf.data()), nullptr, false);
+  }
+};
+
+class WsAccessTest : public AccessServerTest {
+ protected:
+  // `auth` as for Http(); `origin` sets the Origin header when not empty.
+  Upgrade Open(const std::string& auth, const std::string& origin = "") {
+    Upgrade u;
+    u.ioc = std::make_unique<net::io_context>();
+    u.ws = std::make_unique<websocket::stream<net::ip::tcp::socket>>(*u.ioc);
+    u.ws->next_layer().connect({net::ip::make_address("127.0.0.1"), server_->port()});
+    u.ws->set_option(websocket::stream_base::decorator([&](websocket::request_type& r) {
+      if (auth.rfind("lj_session=", 0) == 0)
+        r.set(http::field::cookie, auth);
+      else if (!auth.empty())
+        r.set(http::field::authorization, auth);
+      if (!origin.empty()) r.set(http::field::origin, origin);
+    }));
+    boost::beast::error_code ec;
+    const std::string host = "127.0.0.1:" + std::to_string(server_->port());
+    u.ws->handshake(host, "/ws", ec);
+    u.status = ec ? 0 : 101;
+    return u;
+  }
+  // The status of an upgrade request (101 when upgraded), over a raw HTTP exchange.
+  int Probe(const std::string& auth, const std::string& origin = "") {
+    net::io_context ioc;
+    net::ip::tcp::socket sock(ioc);
+    sock.connect({net::ip::make_address("127.0.0.1"), server_->port()});
+    http::request<http::empty_body> req{http::verb::get, "/ws", 11};
+    req.set(http::field::host, "127.0.0.1:" + std::to_string(server_->port()));
+    req.set(http::field::upgrade, "websocket");
+    req.set(http::field::connection, "Upgrade");
+    req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    req.set(http::field::sec_websocket_version, "13");
+    if (auth.rfind("lj_session=", 0) == 0)
+      req.set(http::field::cookie, auth);
+    else if (!auth.empty())
+      req.set(http::field::authorization, auth);
+    if (!origin.empty()) req.set(http::field::origin, origin);
+    http::write(sock, req);
+    boost::beast::flat_buffer buf;
+    http::response_parser<http::string_body> res;
+    res.skip(true);  // a 101 has no body; read the header only
+    boost::beast::error_code ec;
+    http::read_header(sock, buf, res, ec);
+    return ec ? -1 : res.get().result_int();
+  }
+  std::vector<audit::Record> Trail() {
+    EXPECT_TRUE(audit_->Flush().ok());
+    auto page = audit_->Query(audit::AuditQuery{.limit = 1000});
+    EXPECT_TRUE(page.ok());
+    return page.ok() ? page->records : std::vector<audit::Record>{};
+  }
+  static int Count(const std::vector<audit::Record>& rs, const std::string& actor, bool allowed,
+                   const std::string& reason) {
+    int n = 0;
+    for (const auto& r : rs)
+      n += r.interface == audit::Interface::kWs && r.actor == actor && r.allowed == allowed &&
+           r.reason == reason;
+    return n;
+  }
+};
+
+TEST_F(WsAccessTest, NoCredentialIs401AndAudited) {
+  EXPECT_EQ(Probe(""), 401);
+  EXPECT_EQ(Probe("Bearer ljd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 401);
+  auto trail = Trail();
+  ASSERT_EQ(trail.size(), 2u);
+  for (const auto& r : trail) {
+    EXPECT_EQ(r.interface, audit::Interface::kWs);
+    EXPECT_FALSE(r.allowed);
+    EXPECT_EQ(r.action, "authenticate");
+  }
+}
+
+TEST_F(WsAccessTest, AdministratorIsAdmittedAndServedAndAudited) {
+  AddUser("boss", auth::Role::kAdministrator);
+  Upgrade u = Open(SessionCookie("boss"), "http://127.0.0.1:" + std::to_string(server_->port()));
+  ASSERT_EQ(u.status, 101);
+  nlohmann::json pong = u.Exchange({{"op", "ping"}, {"seq", 7}});
+  EXPECT_EQ(pong["op"], "pong");
+  EXPECT_EQ(pong["seq"], 7);
+  EXPECT_EQ(Count(Trail(), "boss", true, "administrator"), 1);
+}
+
+TEST_F(WsAccessTest, SessionCookieFromAnotherSiteIsRefused) {
+  AddUser("boss", auth::Role::kAdministrator);
+  const std::string cookie = SessionCookie("boss");
+  EXPECT_EQ(Probe(cookie, "https://evil.example"), 403);
+  EXPECT_EQ(Probe(cookie, "null"), 403);
+  EXPECT_EQ(Count(Trail(), "boss", false, "cross_origin"), 2);
+  // A tool without an Origin, and a bearer token from any page, are not cookie-borne.
+  EXPECT_EQ(Open(cookie).status, 101);
+  const std::string token = Token(auth::TokenKind::kService, "siem", {}, auth::kScopeRead);
+  EXPECT_EQ(Open("Bearer " + token, "https://elsewhere.example").status, 101);
+}
+
+TEST_F(WsAccessTest, ScopedPrincipalsAreRefusedUntilSubscriptionsAreFilteredPerTwin) {
+  AddUser("clin-a", auth::Role::kClinician, {"ward-a"});
+  AddUser("family", auth::Role::kViewer, {}, "patient-a01");
+  const std::string device = Token(auth::TokenKind::kDevice, "mon", {"monitor-a01"}, 0);
+  EXPECT_EQ(Probe(SessionCookie("clin-a")), 403);
+  EXPECT_EQ(Probe(SessionCookie("family")), 403);
+  EXPECT_EQ(Probe("Bearer " + device), 403);
+  auto trail = Trail();
+  EXPECT_EQ(Count(trail, "clin-a", false, "needs_twin"), 1);
+  EXPECT_EQ(Count(trail, "family", false, "needs_twin"), 1);
+  EXPECT_EQ(Count(trail, "mon", false, "role_forbids"), 1);
+}
+
+TEST_F(WsAccessTest, AdmittedConnectionsMayOnlyDoWhatThePrincipalMay) {
+  const std::string reader = Token(auth::TokenKind::kService, "dashboard", {}, auth::kScopeRead);
+  Upgrade u = Open("Bearer " + reader);
+  ASSERT_EQ(u.status, 101);
+  nlohmann::json ingest = {
+      {"op", "ingest"}, {"seq", 1}, {"samples", {{{"twin", "monitor-b01"}, {"hr", 80}}}}};
+  nlohmann::json refused = u.Exchange(ingest);
+  EXPECT_EQ(refused["error"], "forbidden") << refused.dump();
+  EXPECT_EQ(refused["seq"], 1);
+  nlohmann::json presence = u.Exchange({{"op", "presence"}, {"seq", 2}, {"name", "x"}});
+  EXPECT_EQ(presence["error"], "forbidden") << presence.dump();
+  auto trail = Trail();
+  EXPECT_EQ(Count(trail, "dashboard", true, "scope_grants"), 1);
+  EXPECT_EQ(Count(trail, "dashboard", false, "missing_scope"), 1);
+  EXPECT_EQ(Count(trail, "dashboard", false, "not_a_user"), 1);
+}
+
+}  // namespace
+}  // namespace lj::server::testing
