@@ -19,6 +19,7 @@
 #include "auth/identity_store.h"
 #include "auth/scope_resolver.h"
 #include "graph/twin_graph.h"
+#include "live/graph_resolver.h"
 #include "live/live_state.h"
 #include "model/model.h"
 #include "server/access.h"
@@ -34,12 +35,6 @@ struct NullSink : ingest::IngestSink {
     return r;
   }
 };
-struct NullResolver : live::Resolver {
-  Result<std::vector<std::string>> Resolve(const live::Target&) override {
-    return std::vector<std::string>{};
-  }
-};
-
 struct Reply {
   int status = 0;
   std::string body;
@@ -70,6 +65,11 @@ class AccessServerTest : public ::testing::Test {
       l.ward_name = ward;
       ASSERT_TRUE(sim::BuildWard(*graph_, l).ok());
     }
+    // The scope resolver listens before LiveState (as in the engine, ws_access.h): its cache is
+    // dropped before subscriptions re-resolve.
+    scopes_ = std::make_unique<auth::GraphScopeResolver>(*graph_, &models_);
+    graph_->AddListener(scopes_.get());
+    resolver_ = std::make_unique<live::GraphResolver>(*graph_);
     live_ = std::make_unique<live::LiveState>(models_, live::LiveOptions{});
     graph_->AddListener(live_.get());
     auto twins = graph_->ListTwins();
@@ -85,8 +85,6 @@ class AccessServerTest : public ::testing::Test {
     auto a = audit::AuditLog::Open(uo);
     ASSERT_TRUE(a.ok()) << a.status().ToString();
     audit_ = std::move(a).value();
-    scopes_ = std::make_unique<auth::GraphScopeResolver>(*graph_, &models_);
-    graph_->AddListener(scopes_.get());
     AccessOptions opts;
     opts.login = {3, 3600, 1000};  // 3 failures, then one per hour: no refill during a test
     access_.reset(new AccessControl{*identities_, *scopes_, *audit_, opts});
@@ -98,7 +96,7 @@ class AccessServerTest : public ::testing::Test {
                                  .graph = *graph_,
                                  .live = *live_,
                                  .ingest = sink_,
-                                 .resolver = resolver_,
+                                 .resolver = *resolver_,
                                  .metrics = metrics_,
                                  .fanout = *fanout_,
                                  .options = so});
@@ -178,7 +176,7 @@ class AccessServerTest : public ::testing::Test {
   metrics::Registry metrics_;
   std::unique_ptr<live::FanoutMetrics> fanout_;
   NullSink sink_;
-  NullResolver resolver_;
+  std::unique_ptr<live::GraphResolver> resolver_;  // subscriptions resolve over the graph
   std::unique_ptr<ServerContext> ctx_;
   std::unique_ptr<HttpServer> server_;
 };

@@ -67,14 +67,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       Target t = ParseTarget(std::string_view(req.target().data(), req.target().size()));
       if (t.segments.size() == 1 && t.segments[0] == "ws") {
         std::shared_ptr<const auth::Principal> principal;
+        std::unique_ptr<live::Resolver> scoped;
         if (ctx_.access) {
           WsAdmission a = AdmitWebSocket(*ctx_.access, req, remote_);
           if (a.refusal) return Send(std::move(*a.refusal));
           principal = std::move(a.principal);
+          if (a.filtered)
+            scoped = MakeScopedResolver(*ctx_.access, ctx_.resolver, principal, remote_);
         }
         stream_.expires_never();
         StartWebSocketSession(ctx_, stream_.release_socket(), std::move(req), std::move(principal),
-                              remote_);
+                              std::move(scoped), remote_);
         return;
       }
     }

@@ -85,15 +85,18 @@ WsAdmission AdmitWebSocket(AccessControl& ac, const Request& req, const std::str
                   Status(ErrorCode::kForbidden,
                          "the session cookie is only accepted from this server's own pages"));
   }
-  const auth::Decision d = auth::Decide(p, auth::Action::kReadLive, auth::TwinScope::Global());
+  auth::Decision d = auth::Decide(p, auth::Action::kReadLive, auth::TwinScope::Global());
+  const bool filterable =
+      p.role == auth::Role::kClinician ||
+      (p.role == auth::Role::kService && (p.scopes & auth::kScopeRead) && !p.wards.empty());
+  const bool filtered = !d && filterable;
   audit::Record r = WsRecord(&p, remote, "read_live");
-  r.reason = std::string(auth::ReasonName(d.reason));
-  if (!d) {
+  r.reason = filtered ? "filtered" : std::string(auth::ReasonName(d.reason));
+  if (!d && !filtered) {
     return Refuse(ac, req, std::move(r),
                   Status(ErrorCode::kForbidden,
-                         fmt::format("read_live not allowed: {}; the WebSocket API admits only "
-                                     "principals that may see every twin until subscriptions are "
-                                     "filtered per twin",
+                         fmt::format("read_live not allowed: {}; the WebSocket API admits "
+                                     "administrators, clinicians and services with the read scope",
                                      auth::ReasonName(d.reason))));
   }
   r.allowed = true;
@@ -105,7 +108,60 @@ WsAdmission AdmitWebSocket(AccessControl& ac, const Request& req, const std::str
   }
   WsAdmission out;
   out.principal = *authn.principal;
+  out.filtered = filtered;
   return out;
+}
+
+namespace {
+
+class ScopedResolver : public live::Resolver {
+ public:
+  ScopedResolver(AccessControl& ac, live::Resolver& inner, std::shared_ptr<const auth::Principal> p,
+                 std::string remote)
+      : ac_(ac), inner_(inner), p_(std::move(p)), remote_(std::move(remote)) {}
+
+  Result<std::vector<std::string>> Resolve(const live::Target& target) override {
+    Result<std::vector<std::string>> ids = inner_.Resolve(target);
+    if (!ids.ok()) return ids;
+    std::vector<std::string> kept;
+    kept.reserve(ids->size());
+    for (std::string& id : *ids) {
+      Result<std::shared_ptr<const auth::TwinScope>> scope = ac_.scopes.Resolve(id);
+      if (!scope.ok()) return scope.status();  // deny on error: the subscription fails
+      if (!auth::Decide(*p_, auth::Action::kReadLive, **scope)) continue;
+      const std::string& patient = (*scope)->patient;
+      if (!patient.empty() && seen_patients_.insert(patient).second) {
+        audit::Record r = WsRecord(p_.get(), remote_, "read_live");
+        r.allowed = true;
+        r.patient = patient;
+        r.twin = id;
+        r.reason = std::string(
+            auth::ReasonName(auth::Decide(*p_, auth::Action::kReadLive, **scope).reason));
+        r.detail = "ws subscription";
+        if (!ac_.audit.Append(std::move(r)).ok()) {
+          seen_patients_.erase(patient);
+          return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records; retry");
+        }
+      }
+      kept.push_back(std::move(id));
+    }
+    return kept;
+  }
+
+ private:
+  AccessControl& ac_;
+  live::Resolver& inner_;
+  std::shared_ptr<const auth::Principal> p_;
+  std::string remote_;
+  std::unordered_set<std::string> seen_patients_;  // audited once per connection
+};
+
+}  // namespace
+
+std::unique_ptr<live::Resolver> MakeScopedResolver(AccessControl& ac, live::Resolver& inner,
+                                                   std::shared_ptr<const auth::Principal> principal,
+                                                   std::string remote) {
+  return std::make_unique<ScopedResolver>(ac, inner, std::move(principal), std::move(remote));
 }
 
 Status AuthorizeWsOp(AccessControl& ac, const auth::Principal& p, const std::string& remote,

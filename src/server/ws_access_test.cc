@@ -1,10 +1,11 @@
 // The WebSocket live API under access control (server/ws_access.h), over real WebSocket
 // upgrades against an in-process server: no credential → 401; a session cookie from another
-// site → 403; scoped principals (clinician, viewer, device, ward-limited service) → 403 until
-// subscriptions are filtered per twin; an administrator is admitted and served; an admitted
-// service without `ingest` cannot ingest and a non-user cannot announce presence — every
-// admission and refusal in the audit trail.
+// site → 403; viewers and devices → 403; an administrator is admitted and served; an admitted
+// service without `ingest` cannot ingest and a non-user cannot announce presence; a clinician's
+// subtree subscription carries only twins of their ward — every admission, refusal and patient
+// seen in the audit trail.
 #include <boost/beast/websocket.hpp>
+#include <set>
 
 #include "server/access_test_util.h"
 
@@ -124,17 +125,72 @@ TEST_F(WsAccessTest, SessionCookieFromAnotherSiteIsRefused) {
   EXPECT_EQ(Open("Bearer " + token, "https://elsewhere.example").status, 101);
 }
 
-TEST_F(WsAccessTest, ScopedPrincipalsAreRefusedUntilSubscriptionsAreFilteredPerTwin) {
-  AddUser("clin-a", auth::Role::kClinician, {"ward-a"});
+TEST_F(WsAccessTest, ViewersAndDevicesAreRefused) {
   AddUser("family", auth::Role::kViewer, {}, "patient-a01");
   const std::string device = Token(auth::TokenKind::kDevice, "mon", {"monitor-a01"}, 0);
-  EXPECT_EQ(Probe(SessionCookie("clin-a")), 403);
   EXPECT_EQ(Probe(SessionCookie("family")), 403);
   EXPECT_EQ(Probe("Bearer " + device), 403);
   auto trail = Trail();
-  EXPECT_EQ(Count(trail, "clin-a", false, "needs_twin"), 1);
   EXPECT_EQ(Count(trail, "family", false, "needs_twin"), 1);
   EXPECT_EQ(Count(trail, "mon", false, "role_forbids"), 1);
+}
+
+// Every frame of a subscription, until `until` op arrives (or 8 frames).
+std::vector<nlohmann::json> Frames(Upgrade& u, const nlohmann::json& msg,
+                                   const std::string& until) {
+  std::vector<nlohmann::json> out;
+  u.ws->write(net::buffer(msg.dump()));
+  for (int i = 0; i < 8; ++i) {
+    boost::beast::flat_buffer buf;
+    u.ws->read(buf);
+    out.push_back(nlohmann::json::parse(boost::beast::buffers_to_string(buf.data())));
+    if (out.back().value("op", "") == until) break;
+  }
+  return out;
+}
+
+TEST_F(WsAccessTest, ASubtreeSubscriptionNeverCarriesAnOutOfScopeTwin) {
+  AddUser("clin-a", auth::Role::kClinician, {"ward-a"});
+  AddUser("boss", auth::Role::kAdministrator);
+  const nlohmann::json sub = {
+      {"op", "subscribe"}, {"id", "all"}, {"target", {{"subtree", "hospital"}}}};
+  auto ids_of = [](const std::vector<nlohmann::json>& frames) {
+    std::set<std::string> ids;
+    for (const auto& f : frames)
+      if (f.value("op", "") == "snapshot")
+        for (const auto& t : f["twins"]) ids.insert(t["id"].get<std::string>());
+    return ids;
+  };
+  Upgrade boss = Open(SessionCookie("boss"));
+  ASSERT_EQ(boss.status, 101);
+  const std::set<std::string> all = ids_of(Frames(boss, sub, "snapshot"));
+  ASSERT_TRUE(all.count("patient-b01") && all.count("monitor-b02") && all.count("ward-b"));
+
+  Upgrade clin = Open(SessionCookie("clin-a"));
+  ASSERT_EQ(clin.status, 101);
+  const std::set<std::string> seen = ids_of(Frames(clin, sub, "snapshot"));
+  EXPECT_TRUE(seen.count("patient-a01") && seen.count("monitor-a02") && seen.count("ward-a"));
+  EXPECT_TRUE(seen.count("hospital"));  // the structure above the clinician's ward
+  for (const std::string& id : seen) {
+    EXPECT_EQ(id.find("-b0"), std::string::npos) << id << " is in ward-b";
+    EXPECT_NE(id, "ward-b");
+  }
+  EXPECT_LT(seen.size(), all.size());
+  // A ward-b twin named directly yields an empty snapshot, not the twin.
+  const std::set<std::string> direct = ids_of(Frames(
+      clin, {{"op", "subscribe"}, {"id", "b"}, {"target", {{"twin", "patient-b01"}}}}, "snapshot"));
+  EXPECT_TRUE(direct.empty());
+
+  auto trail = Trail();
+  EXPECT_EQ(Count(trail, "clin-a", true, "filtered"), 1);  // the admission
+  int a_patients = 0, b_patients = 0;
+  for (const auto& r : trail) {
+    if (r.actor != "clin-a" || r.patient.empty()) continue;
+    a_patients += r.patient.rfind("patient-a", 0) == 0 && r.allowed;
+    b_patients += r.patient.rfind("patient-b", 0) == 0;
+  }
+  EXPECT_EQ(a_patients, 2);  // each patient audited once per connection
+  EXPECT_EQ(b_patients, 0);
 }
 
 TEST_F(WsAccessTest, AdmittedConnectionsMayOnlyDoWhatThePrincipalMay) {

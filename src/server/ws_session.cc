@@ -73,13 +73,16 @@ Result<live::Target> ParseTarget(const nlohmann::json& t) {
 class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(ServerContext& ctx, tcp::socket socket,
-            std::shared_ptr<const auth::Principal> principal, std::string remote)
+            std::shared_ptr<const auth::Principal> principal,
+            std::unique_ptr<live::Resolver> scoped, std::string remote)
       : ctx_(ctx),
         principal_(std::move(principal)),
+        scoped_resolver_(std::move(scoped)),
         remote_(std::move(remote)),
         ws_(std::move(socket)),
         timer_(ws_.get_executor()),
-        client_(ctx.live, ctx.resolver, ctx.fanout, ctx.options.client, ctx.history),
+        client_(ctx.live, scoped_resolver_ ? *scoped_resolver_ : ctx.resolver, ctx.fanout,
+                ctx.options.client, ctx.history),
         disconnects_slow_(ctx.metrics.GetCounter("lj_live_disconnects_total",
                                                  "Viewers disconnected by the server.",
                                                  {{"reason", "slow_consumer"}})) {
@@ -370,6 +373,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 
   ServerContext& ctx_;
   std::shared_ptr<const auth::Principal> principal_;  // null: access control off
+  std::unique_ptr<live::Resolver> scoped_resolver_;   // principals seeing only their twins
   std::string remote_;
   websocket::stream<beast::tcp_stream> ws_;
   net::steady_timer timer_;
@@ -389,8 +393,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 
 void StartWebSocketSession(ServerContext& ctx, tcp::socket socket,
                            http::request<http::string_body> upgrade,
-                           std::shared_ptr<const auth::Principal> principal, std::string remote) {
-  std::make_shared<WsSession>(ctx, std::move(socket), std::move(principal), std::move(remote))
+                           std::shared_ptr<const auth::Principal> principal,
+                           std::unique_ptr<live::Resolver> scoped, std::string remote) {
+  std::make_shared<WsSession>(ctx, std::move(socket), std::move(principal), std::move(scoped),
+                              std::move(remote))
       ->Run(std::move(upgrade));
 }
 

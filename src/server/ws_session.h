@@ -22,8 +22,10 @@
 namespace lj::server {
 
 // `principal`: who was admitted (server/ws_access.h), null when access control is off.
+// `scoped`: the resolver that keeps only twins the principal may see (null: ctx.resolver).
 void StartWebSocketSession(ServerContext& ctx, boost::asio::ip::tcp::socket socket,
                            boost::beast::http::request<boost::beast::http::string_body> upgrade,
-                           std::shared_ptr<const auth::Principal> principal, std::string remote);
+                           std::shared_ptr<const auth::Principal> principal,
+                           std::unique_ptr<live::Resolver> scoped, std::string remote);
 
 }  // namespace lj::server
