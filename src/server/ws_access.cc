@@ -128,15 +128,15 @@ class ScopedResolver : public live::Resolver {
     for (std::string& id : *ids) {
       Result<std::shared_ptr<const auth::TwinScope>> scope = ac_.scopes.Resolve(id);
       if (!scope.ok()) return scope.status();  // deny on error: the subscription fails
-      if (!auth::Decide(*p_, auth::Action::kReadLive, **scope)) continue;
+      const auth::Decision d = auth::Decide(*p_, auth::Action::kReadLive, **scope);
+      if (!d) continue;
       const std::string& patient = (*scope)->patient;
       if (!patient.empty() && seen_patients_.insert(patient).second) {
         audit::Record r = WsRecord(p_.get(), remote_, "read_live");
         r.allowed = true;
         r.patient = patient;
         r.twin = id;
-        r.reason = std::string(
-            auth::ReasonName(auth::Decide(*p_, auth::Action::kReadLive, **scope).reason));
+        r.reason = std::string(auth::ReasonName(d.reason));
         r.detail = "ws subscription";
         if (!ac_.audit.Append(std::move(r)).ok()) {
           seen_patients_.erase(patient);
