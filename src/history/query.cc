@@ -97,8 +97,16 @@ struct Bucketer {
     if (!d.waveform) {
       const int64_t* t = d.t_ns.data();
       size_t lo = std::lower_bound(d.t_ns.begin(), d.t_ns.end(), from) - d.t_ns.begin();
+      // A bucket's end is near its start: gallop forward, then search the last step (a binary
+      // search over the whole chunk tail costs a cache miss per probe).
       auto end_of = [t](size_t i, size_t n, int64_t e) {
-        return static_cast<size_t>(std::lower_bound(t + i, t + n, e) - t);
+        size_t lo = i, step = 1;
+        while (lo + step < n && t[lo + step] < e) {
+          lo += step;
+          step *= 2;
+        }
+        const size_t hi = std::min(n, lo + step);
+        return static_cast<size_t>(std::lower_bound(t + lo, t + hi, e) - t);
       };
       AddSorted(
           lo, d.t_ns.size(), end_of, [t](size_t i) { return t[i]; }, value);
