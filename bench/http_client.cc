@@ -46,6 +46,9 @@ bool HttpConnection::Connect() {
   if (ec) return false;
   impl_->sock.set_option(tcp::no_delay(true), ec);
   impl_->buf.clear();
+  // Beast reads at most the buffer's free capacity per call (at least 512 bytes): without room,
+  // a 500 KB trend answer took ~1,000 recv calls, and the client, not the server, set the latency.
+  impl_->buf.reserve(1 << 20);
   impl_->open = true;
   return true;
 }
