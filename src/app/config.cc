@@ -139,6 +139,9 @@ void ReadHistory(const toml::table& root, Reader& r, HistoryConfig* h) {
   r.Get("history", "sync_interval_ms", &h->sync_interval_ms);
   if (h->sync_interval_ms < 1 || h->sync_interval_ms > 60000)
     r.Fail("history", "sync_interval_ms", "must be 1..60000");
+  r.Get("history", "query_cache_mb", &h->query_cache_mb);
+  if (h->query_cache_mb < 0 || h->query_cache_mb > 1 << 20)
+    r.Fail("history", "query_cache_mb", "must be 0..1048576");
   std::string retention = "0";
   r.Get("history", "retention", &retention);
   if (Result<int64_t> s = ParseRetention(retention); s.ok())
@@ -392,6 +395,7 @@ enabled = true                   # durable telemetry history (doc/design/history
 dir = ""                         # default: <data.dir>/history
 sync = "batch"                   # batch: acknowledge after fsync | interval | none (no fsync)
 sync_interval_ms = 100           # "interval": the log is synced this often (the loss window)
+query_cache_mb = 256             # decoded chunks kept for trend queries (0 = off)
 retention = "0"                  # default retention: "0" = forever, or 30d, 12h, 90m, 3600s, 2w
 # Per model and/or telemetry; the most specific rule wins (model+telemetry > telemetry > model):
 # [[history.retention_rule]]

@@ -23,6 +23,7 @@ struct HistoryConfig {
   std::string dir;  // empty: <data_dir>/history
   history::SyncPolicy sync = history::SyncPolicy::kBatch;
   int sync_interval_ms = 100;
+  int query_cache_mb = 256;                   // decoded-chunk cache for queries; 0 = off
   int64_t retention_s = 0;                    // default for every series; 0 = forever
   std::vector<history::RetentionRule> rules;  // [[history.retention_rule]], most specific wins
 };

@@ -75,6 +75,7 @@ TEST(Config, HistorySectionParsesWithRules) {
 dir = "/tmp/h"
 sync = "interval"
 sync_interval_ms = 250
+query_cache_mb = 32
 retention = "30d"
 [[history.retention_rule]]
 model = "dtmi:x:M;1"
@@ -86,6 +87,7 @@ retention = "7d"
   EXPECT_EQ(c->history.dir, "/tmp/h");
   EXPECT_EQ(c->history.sync, history::SyncPolicy::kInterval);
   EXPECT_EQ(c->history.sync_interval_ms, 250);
+  EXPECT_EQ(c->history.query_cache_mb, 32);
   EXPECT_EQ(c->history.retention_s, 30 * 86400);
   ASSERT_EQ(c->history.rules.size(), 1u);
   EXPECT_EQ(c->history.rules[0].model, "dtmi:x:M;1");
@@ -97,6 +99,7 @@ retention = "7d"
 TEST(Config, HistoryErrorsNameTheKey) {
   for (const auto& [text, want] : std::vector<std::pair<std::string, std::string>>{
            {"[history]\nsync = \"sometimes\"\n", "history.sync"},
+           {"[history]\nquery_cache_mb = -1\n", "history.query_cache_mb"},
            {"[history]\nretention = \"30x\"\n", "history.retention"},
            {"[history]\nfsync = true\n", "history.fsync: unknown setting"},
            {"[[history.retention_rule]]\nretention = \"1d\"\n", "needs 'model'"},

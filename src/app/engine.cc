@@ -37,6 +37,7 @@ Result<std::unique_ptr<history::HistoryStore>> OpenHistory(const Config& config,
   o.dir = config.history.dir.empty() ? config.data_dir + "/history" : config.history.dir;
   o.sync = config.history.sync;
   o.sync_interval_ms = config.history.sync_interval_ms;
+  o.chunk_cache_bytes = static_cast<size_t>(config.history.query_cache_mb) << 20;
   o.default_retention_s = config.history.retention_s;
   int64_t last_log = 0;
   auto progress = [&last_log](uint64_t done, uint64_t total) {

@@ -67,7 +67,7 @@ struct HistoryOptions {
   // Additions (doc/design/history.md):
   size_t compaction_small_bytes = 256 << 20;  // segments below this size count as small
   bool background_compaction = true;          // off: only Compact() compacts
-  size_t chunk_cache_bytes = 64 << 20;        // decoded-chunk LRU cache for queries (0 = off)
+  size_t chunk_cache_bytes = 256 << 20;       // decoded-chunk LRU cache for queries (0 = off)
   // Test only: called at named steps of a flush or compaction ("segment_synced",
   // "manifest_written", "manifest_installed", "wal_deleted", ...); a test may _exit() there to
   // simulate a crash at that point.
