@@ -209,6 +209,20 @@ Result<Config> LoadConfig(const std::string& path) {
   r.Get("server", "max_body_bytes", &c.server.max_body_bytes);
   r.Get("server", "max_ws_message_bytes", &c.server.max_ws_message_bytes);
   r.Get("server", "header_timeout_s", &c.server.header_timeout_s);
+  r.Use("server.tls");
+  if (const toml::table* t = root.at_path("server.tls").as_table()) {
+    for (const auto& [k, v] : *t) {
+      if (k.str() != "enabled" && k.str() != "cert" && k.str() != "key" && k.str() != "dev_names")
+        r.Fail("server.tls", std::string(k.str()), "unknown setting");
+    }
+  }
+  r.Get("server.tls", "enabled", &c.tls.enabled);
+  r.Get("server.tls", "cert", &c.tls.cert_file);
+  r.Get("server.tls", "key", &c.tls.key_file);
+  r.Get("server.tls", "dev_names", &c.tls.dev_names);
+  if (c.tls.cert_file.empty() != c.tls.key_file.empty())
+    r.Fail("server.tls", c.tls.cert_file.empty() ? "cert" : "key",
+           "set both 'cert' and 'key', or neither");
   r.Get("live", "shards", &c.live.shards);
   r.Get("live", "wave_buffer_seconds", &c.live.wave_buffer_seconds);
   r.Get("live", "client_queue_bytes", &c.server.client_queue_bytes);
@@ -356,6 +370,12 @@ threads = 2                      # io threads (HTTP, WebSocket, ingest parsing)
 max_body_bytes = 33554432        # largest HTTP request body (413 beyond)
 max_ws_message_bytes = 16777216  # largest WebSocket message
 header_timeout_s = 30            # a request header must arrive within this (slow-loris guard)
+
+[server.tls]
+enabled = false                  # HTTPS and wss:// on the server port (doc/design/security.md)
+cert = ""                        # PEM certificate chain; with key = "" for both, a self-signed
+key = ""                         #   development certificate is made in <data.dir>/tls
+dev_names = ["localhost", "127.0.0.1", "::1"]  # names of that development certificate
 
 [ingest]
 out_of_order_tolerance_s = 5.0   # older samples than latest - tolerance are rejected (out_of_order)

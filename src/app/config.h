@@ -15,6 +15,7 @@
 #include "live/pipeline.h"
 #include "mqtt/mqtt_bridge.h"
 #include "server/context.h"
+#include "server/tls.h"
 
 namespace lj::app {
 
@@ -73,6 +74,7 @@ struct Config {
   std::string log_level = "info";
   std::string log_format = "logfmt";
   server::ServerOptions server;
+  server::TlsOptions tls;  // [server.tls]; dev_dir empty: <data_dir>/tls
   live::LiveOptions live;
   live::PipelineOptions pipeline;
   mqtt::Config mqtt;

@@ -203,3 +203,34 @@ TEST(Config, AuthAndAuditErrorsNameTheSection) {
 
 }  // namespace
 }  // namespace lj::app
+
+namespace lj::app {
+namespace {
+
+TEST(Config, ServerTlsSectionParsesAndRejectsMistakes) {
+  std::string path = WriteTemp(R"([server.tls]
+enabled = true
+cert = "/etc/lingjing/cert.pem"
+key = "/etc/lingjing/key.pem"
+)");
+  Result<Config> c = LoadConfig(path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->tls.enabled);
+  EXPECT_EQ(c->tls.cert_file, "/etc/lingjing/cert.pem");
+  EXPECT_EQ(c->tls.key_file, "/etc/lingjing/key.pem");
+  std::remove(path.c_str());
+  for (const auto& [text, want] : std::vector<std::pair<std::string, std::string>>{
+           {"[server.tls]\ncert = \"/c.pem\"\n", "server.tls.key"},
+           {"[server.tls]\ncertificate = \"/c.pem\"\n", "server.tls.certificate"},
+           {"[server.tls]\nenabled = \"yes\"\n", "server.tls.enabled"}}) {
+    path = WriteTemp(text);
+    Result<Config> bad = LoadConfig(path);
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_NE(bad.status().message().find(want), std::string::npos) << bad.status().message();
+    std::remove(path.c_str());
+  }
+  EXPECT_FALSE(Config{}.tls.enabled);  // off unless asked for
+}
+
+}  // namespace
+}  // namespace lj::app

@@ -164,7 +164,7 @@ Status Engine::Impl::OpenAccess(const Config& config) {
   d.scopes = std::make_unique<auth::GraphScopeResolver>(*d.graph, &d.models);
   d.graph->AddListener(d.scopes.get());
   server::AccessOptions opts;
-  opts.cookie_secure = config.auth.cookie_secure;
+  opts.cookie_secure = config.auth.cookie_secure || config.tls.enabled;
   opts.login.burst = config.auth.login_burst;
   opts.login.refill_s = config.auth.login_refill_s;
   d.access.reset(new server::AccessControl{*d.identities, *d.scopes, *d.audit, opts});
@@ -270,7 +270,17 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Config& config) {
 
 Status Engine::Start() {
   if (impl_->clinical) impl_->clinical->Start();
-  impl_->server = std::make_unique<server::HttpServer>(*impl_->ctx);
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (impl_->config.tls.enabled) {
+    server::TlsOptions o = impl_->config.tls;
+    if (o.dev_dir.empty()) o.dev_dir = impl_->config.data_dir + "/tls";
+    Result<server::ServerTls> t = server::MakeServerTls(o);
+    if (!t.ok()) return t.status();
+    LJ_LOG_INFO(t->generated ? "tls: generated a self-signed development certificate" : "tls on",
+                "cert", t->cert_file, "sha256", t->fingerprint_sha256);
+    tls = t->context;
+  }
+  impl_->server = std::make_unique<server::HttpServer>(*impl_->ctx, std::move(tls));
   LJ_RETURN_IF_ERROR(impl_->server->Start());
   if (impl_->config.hl7.enabled) {
     Result<std::unique_ptr<hl7::MllpServer>> h = hl7::MllpServer::Start(

@@ -31,6 +31,7 @@ struct CommonFlags {
   std::string log_level;
   std::string mqtt;  // host:port
   int hl7_port = -1;
+  bool tls = false;
 };
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags& f) {
@@ -47,6 +48,9 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("--hl7", f.hl7_port,
                   "Listen for HL7 v2 over MLLP on this port (0 = any free port; default off)")
       ->check(CLI::Range(0, 65535));
+  cmd->add_flag("--tls", f.tls,
+                "Serve HTTPS and wss:// (certificate from [server.tls], else a self-signed "
+                "development certificate in <data>/tls)");
 }
 
 lj::Result<Config> BuildConfig(const CommonFlags& f, const std::string& default_data) {
@@ -63,6 +67,7 @@ lj::Result<Config> BuildConfig(const CommonFlags& f, const std::string& default_
   if (f.port >= 0) c.server.port = static_cast<uint16_t>(f.port);
   for (const auto& d : f.model_dirs) c.model_dirs.push_back(d);
   if (!f.log_level.empty()) c.log_level = f.log_level;
+  if (f.tls) c.tls.enabled = true;
   if (!f.mqtt.empty()) {
     auto colon = f.mqtt.rfind(':');
     c.mqtt.enabled = true;
@@ -109,8 +114,9 @@ int RunServer(const Config& c, bool demo) {
   if (!s.ok()) return Fail(s);
   if (sim) sim->Start();
   std::string host = c.server.address == "0.0.0.0" ? "127.0.0.1" : c.server.address;
-  std::cout << fmt::format("Lingjing {} at http://{}:{}/  (Ctrl-C to stop)\n",
-                           demo ? "ward demo" : "engine", host, (*engine)->port())
+  std::cout << fmt::format("Lingjing {} at {}://{}:{}/  (Ctrl-C to stop)\n",
+                           demo ? "ward demo" : "engine", c.tls.enabled ? "https" : "http", host,
+                           (*engine)->port())
             << std::flush;
   if ((*engine)->hl7_port() != 0)
     std::cout << fmt::format("HL7 v2 (MLLP) on {}:{}\n", host, (*engine)->hl7_port()) << std::flush;

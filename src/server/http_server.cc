@@ -5,13 +5,16 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "common/log.h"
 #include "server/router.h"
+#include "server/tls.h"
 #include "server/ws_access.h"
 #include "server/ws_session.h"
 
@@ -22,22 +25,36 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// One HTTP/1.1 connection; Stream is beast::tcp_stream (plain) or SslStream (TLS).
+template <typename Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(tcp::socket socket, ServerContext& ctx, const Router& router)
-      : stream_(std::move(socket)), ctx_(ctx), router_(router) {
+  HttpSession(Stream stream, ServerContext& ctx, const Router& router)
+      : stream_(std::move(stream)), ctx_(ctx), router_(router) {
     // Beast reads max(512, free capacity) bytes at a time and the body parser drains the buffer,
     // so without room up front a 100 MB ingest body costs ~200k recvmsg calls.
     buffer_.reserve(64 * 1024);
     ctx_.stats.http_sessions.fetch_add(1);
     beast::error_code ec;
-    tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    tcp::endpoint peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) remote_ = fmt::format("{}:{}", peer.address().to_string(), peer.port());
   }
   ~HttpSession() { ctx_.stats.http_sessions.fetch_sub(1); }
 
   void Run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        // The handshake shares the header deadline: a client that stalls it is dropped.
+        beast::get_lowest_layer(self->stream_)
+            .expires_after(std::chrono::seconds(self->ctx_.options.header_timeout_s));
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->CountHandshakeFailure();
+          self->DoRead();
+        });
+      } else {
+        self->DoRead();
+      }
+    });
   }
 
  private:
@@ -45,10 +62,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
     parser_->body_limit(ctx_.options.max_body_bytes);
-    stream_.expires_after(std::chrono::seconds(ctx_.options.header_timeout_s));
+    beast::get_lowest_layer(stream_).expires_after(
+        std::chrono::seconds(ctx_.options.header_timeout_s));
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -75,19 +93,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
           if (a.filtered)
             scoped = MakeScopedResolver(*ctx_.access, ctx_.resolver, principal, remote_);
         }
-        stream_.expires_never();
-        StartWebSocketSession(ctx_, stream_.release_socket(), std::move(req), std::move(principal),
+        beast::get_lowest_layer(stream_).expires_never();
+        StartWebSocketSession(ctx_, std::move(stream_), std::move(req), std::move(principal),
                               std::move(scoped), remote_);
         return;
       }
     }
-    stream_.expires_after(std::chrono::seconds(120));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(120));
     Response res = router_.Handle(ctx_, req, remote_);
     const uint64_t lsn = TakeDurableLsn(res);
     if (lsn == 0 || !ctx_.history || ctx_.history->IsDurable(lsn)) return Send(std::move(res));
     // Acknowledge only once the batch is durable; the WAL thread calls back, we post home.
     auto sp = std::make_shared<Response>(std::move(res));
-    ctx_.history->WhenDurable(lsn, [self = shared_from_this(), sp](Status s) {
+    ctx_.history->WhenDurable(lsn, [self = this->shared_from_this(), sp](Status s) {
       net::post(self->stream_.get_executor(), [self, sp, s = std::move(s)] {
         if (!s.ok()) {
           Request r;
@@ -105,10 +123,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void Send(Response res) {
+    if constexpr (kTls) {  // browsers then refuse plain HTTP to this host for a year
+      res.set(http::field::strict_transport_security, "max-age=31536000");
+    }
     auto sp = std::make_shared<Response>(std::move(res));
     bool close = sp->need_eof();
     http::async_write(stream_, *sp,
-                      [self = shared_from_this(), sp, close](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), sp, close](beast::error_code ec, size_t) {
                         if (ec) return;
                         if (close) return self->Close();
                         self->DoRead();
@@ -116,11 +137,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {  // close_notify, bounded by a deadline
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  void CountHandshakeFailure() {
+    ctx_.metrics
+        .GetCounter(
+            "lj_tls_handshake_failures_total",
+            "TLS handshakes that failed or timed out (plain HTTP on the TLS port included).")
+        .Inc();
+  }
+
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   ServerContext& ctx_;
@@ -131,8 +167,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 }  // namespace
 
 struct HttpServer::Impl {
-  explicit Impl(ServerContext& c) : ctx(c), ioc(c.options.threads), acceptor(ioc) {}
+  Impl(ServerContext& c, std::shared_ptr<net::ssl::context> t)
+      : ctx(c), tls(std::move(t)), ioc(c.options.threads), acceptor(ioc) {}
   ServerContext& ctx;
+  std::shared_ptr<net::ssl::context> tls;  // null: plain HTTP
   Router router;
   net::io_context ioc;
   tcp::acceptor acceptor;
@@ -144,14 +182,22 @@ struct HttpServer::Impl {
       if (ec == net::error::operation_aborted) return;
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<HttpSession>(std::move(s), ctx, router)->Run();
+        if (tls) {
+          std::make_shared<HttpSession<SslStream>>(SslStream(std::move(s), *tls), ctx, router)
+              ->Run();
+        } else {
+          std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(s)), ctx,
+                                                           router)
+              ->Run();
+        }
       }
       DoAccept();
     });
   }
 };
 
-HttpServer::HttpServer(ServerContext& ctx) : impl_(std::make_unique<Impl>(ctx)) {}
+HttpServer::HttpServer(ServerContext& ctx, std::shared_ptr<boost::asio::ssl::context> tls)
+    : impl_(std::make_unique<Impl>(ctx, std::move(tls))) {}
 HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
@@ -176,7 +222,7 @@ Status HttpServer::Start() {
   int n = std::max(1, impl_->ctx.options.threads);
   for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   LJ_LOG_INFO("http listening", "addr", impl_->ctx.options.address, "port", impl_->port, "threads",
-              n);
+              n, "tls", impl_->tls != nullptr);
   return Status::Ok();
 }
 

@@ -1,6 +1,9 @@
 // HttpServer: the HTTP/1.1 + WebSocket front door (Boost.Beast over Asio). Serves the route
 // table (router.h) and upgrades GET /ws to a live-API session (ws_session.h).
 //
+// With a TLS context (tls.h) every connection on the port is TLS (handshake within the header
+// deadline) and responses carry Strict-Transport-Security; without one it is plain HTTP.
+//
 // Contract: Start() binds and returns an error Status when the address is unusable; the
 // server then runs on `options.threads` io threads until Stop(). Each connection is serialised
 // on its own strand; a slow or malicious client only ever holds its own connection's
@@ -14,11 +17,15 @@
 
 #include "server/context.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace lj::server {
 
 class HttpServer {
  public:
-  explicit HttpServer(ServerContext& ctx);
+  explicit HttpServer(ServerContext& ctx, std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~HttpServer();
   Status Start();
   // The port actually bound (useful with port 0).

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <nlohmann/json.hpp>
 
 #include <deque>
@@ -70,16 +71,17 @@ Result<live::Target> ParseTarget(const nlohmann::json& t) {
   return target;
 }
 
-class WsSession : public std::enable_shared_from_this<WsSession> {
+// Stream: beast::tcp_stream or SslStream (the connection's layer below WebSocket).
+template <typename Stream>
+class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
  public:
-  WsSession(ServerContext& ctx, tcp::socket socket,
-            std::shared_ptr<const auth::Principal> principal,
+  WsSession(ServerContext& ctx, Stream stream, std::shared_ptr<const auth::Principal> principal,
             std::unique_ptr<live::Resolver> scoped, std::string remote)
       : ctx_(ctx),
         principal_(std::move(principal)),
         scoped_resolver_(std::move(scoped)),
         remote_(std::move(remote)),
-        ws_(std::move(socket)),
+        ws_(std::move(stream)),
         timer_(ws_.get_executor()),
         client_(ctx.live, scoped_resolver_ ? *scoped_resolver_ : ctx.resolver, ctx.fanout,
                 ctx.options.client, ctx.history),
@@ -103,7 +105,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     ws_.read_message_max(ctx_.options.max_ws_message_bytes);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "lingjing"); }));
-    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+    ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
       if (ec) return;
       self->DoRead();
       self->ScheduleTick();
@@ -112,8 +114,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 
  private:
   void DoRead() {
-    ws_.async_read(in_,
-                   [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    ws_.async_read(
+        in_, [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -233,7 +235,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     }
     // Acknowledge once durable, without blocking this io thread on the WAL sync.
     ctx_.history->WhenDurable(
-        report.lsn, [self = shared_from_this(), ack = std::move(ack)](Status st) mutable {
+        report.lsn, [self = this->shared_from_this(), ack = std::move(ack)](Status st) mutable {
           net::post(self->ws_.get_executor(), [self, ack = std::move(ack),
                                                st = std::move(st)]() mutable {
             if (!st.ok()) {
@@ -287,7 +289,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     int64_t due = std::min(client_.NextDue(), now + 1'000'000'000);
     if (over_since_ != 0) due = std::min(due, now + 100'000'000);  // watch a backed-up queue
     timer_.expires_after(std::chrono::nanoseconds(std::max<int64_t>(due - now, 0)));
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec || self->closed_) return;
       self->Tick();
     });
@@ -323,7 +325,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     ws_.text(true);
     ws_.async_write(
         net::buffer(queue_.front()),
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(beast::error_code ec) {
@@ -362,7 +364,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     timer_.cancel();
     if (!writing_) {
       ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "slow consumer"),
-                      [self = shared_from_this()](beast::error_code) {});
+                      [self = this->shared_from_this()](beast::error_code) {});
     } else {
       // A write is stuck on a client that does not read: drop the TCP connection.
       beast::error_code ec;
@@ -375,7 +377,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::shared_ptr<const auth::Principal> principal_;  // null: access control off
   std::unique_ptr<live::Resolver> scoped_resolver_;   // principals seeing only their twins
   std::string remote_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   net::steady_timer timer_;
   beast::flat_buffer in_;
   live::ClientState client_;
@@ -391,12 +393,19 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 
 }  // namespace
 
-void StartWebSocketSession(ServerContext& ctx, tcp::socket socket,
-                           http::request<http::string_body> upgrade,
+void StartWebSocketSession(ServerContext& ctx, beast::tcp_stream stream, UpgradeRequest upgrade,
                            std::shared_ptr<const auth::Principal> principal,
                            std::unique_ptr<live::Resolver> scoped, std::string remote) {
-  std::make_shared<WsSession>(ctx, std::move(socket), std::move(principal), std::move(scoped),
-                              std::move(remote))
+  std::make_shared<WsSession<beast::tcp_stream>>(ctx, std::move(stream), std::move(principal),
+                                                 std::move(scoped), std::move(remote))
+      ->Run(std::move(upgrade));
+}
+
+void StartWebSocketSession(ServerContext& ctx, SslStream stream, UpgradeRequest upgrade,
+                           std::shared_ptr<const auth::Principal> principal,
+                           std::unique_ptr<live::Resolver> scoped, std::string remote) {
+  std::make_shared<WsSession<SslStream>>(ctx, std::move(stream), std::move(principal),
+                                         std::move(scoped), std::move(remote))
       ->Run(std::move(upgrade));
 }
 

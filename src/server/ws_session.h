@@ -10,8 +10,9 @@
 // Thread-safety: every handler runs on the connection's strand.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <memory>
 #include <string>
@@ -21,10 +22,16 @@
 
 namespace lj::server {
 
+using SslStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+// Takes over an HTTP connection (plain or TLS) whose request is a WebSocket upgrade.
 // `principal`: who was admitted (server/ws_access.h), null when access control is off.
 // `scoped`: the resolver that keeps only twins the principal may see (null: ctx.resolver).
-void StartWebSocketSession(ServerContext& ctx, boost::asio::ip::tcp::socket socket,
-                           boost::beast::http::request<boost::beast::http::string_body> upgrade,
+void StartWebSocketSession(ServerContext& ctx, boost::beast::tcp_stream stream,
+                           UpgradeRequest upgrade, std::shared_ptr<const auth::Principal> principal,
+                           std::unique_ptr<live::Resolver> scoped, std::string remote);
+void StartWebSocketSession(ServerContext& ctx, SslStream stream, UpgradeRequest upgrade,
                            std::shared_ptr<const auth::Principal> principal,
                            std::unique_ptr<live::Resolver> scoped, std::string remote);
 
