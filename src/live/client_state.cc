@@ -175,6 +175,14 @@ Status ClientState::Subscribe(const std::string& id, const Target& target, doubl
   return Status::Ok();
 }
 
+std::string ClientState::DumpProperties(const nlohmann::json& properties) const {
+  if (!options_.withhold_property || !properties.is_object()) return properties.dump();
+  nlohmann::json kept = nlohmann::json::object();
+  for (const auto& [k, v] : properties.items())
+    if (!options_.withhold_property(k)) kept[k] = v;
+  return kept.dump();
+}
+
 Status ClientState::Unsubscribe(const std::string& id) {
   auto it = std::find_if(subs_.begin(), subs_.end(), [&](const auto& s) { return s->id == id; });
   if (it == subs_.end())
@@ -225,7 +233,7 @@ Status ClientState::ResolveInto(Sub& sub, std::vector<std::string>* out, bool in
       st.seen.assign(tw.series.size(), 0);
       st.wave_end.assign(tw.series.size(), std::numeric_limits<int64_t>::min());
       st.seam.assign(tw.series.size(), std::numeric_limits<int64_t>::min());
-      props = tw.properties.dump();
+      props = DumpProperties(tw.properties);
       for (size_t i = 0; i < tw.series.size(); ++i) {
         const Series& se = tw.series[i];
         if (tw.model->telemetry[i].waveform) {
@@ -337,7 +345,7 @@ void ClientState::CollectSub(Sub& sub, std::vector<std::string>* out) {
         TwinOut to{&st, {}, {}};
         if (tw.props_version != st.seen_props) {
           st.seen_props = tw.props_version;
-          to.props = tw.properties.dump();
+          to.props = DumpProperties(tw.properties);
         }
         for (size_t s = 0; s < tw.series.size(); ++s) {
           const Series& se = tw.series[s];

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,6 +53,9 @@ struct ClientOptions {
   double max_history_s = 3600;            // largest history_s a subscription may ask for
   size_t max_history_values = 2'000'000;  // per subscription, over all its series
   size_t history_frame_values = 16384;    // values per `history` frame
+  // When set, twin properties it returns true for are left out of every snapshot and `twin`
+  // frame (e.g. the clinical record for viewers, auth::IsRecordProperty).
+  std::function<bool(std::string_view)> withhold_property;
 };
 
 // Counters shared by all clients (registered once on the metrics registry).
@@ -83,6 +87,8 @@ class ClientState {
   size_t subscription_count() const;
 
  private:
+  // The properties as JSON text, without those options_.withhold_property names.
+  std::string DumpProperties(const nlohmann::json& properties) const;
   struct Sub;
   struct SubTwin;
   Status ResolveInto(Sub& sub, std::vector<std::string>* out, bool initial);

@@ -53,7 +53,27 @@ WsAdmission Refuse(AccessControl& ac, const Request& req, audit::Record r, Statu
   return out;
 }
 
+// Device tokens, and services with the ingest scope, write telemetry; users may too (clinicians
+// in their wards), but never without a twin-level check at each message.
+bool MayWriteSomewhere(const auth::Principal& p) {
+  return p.role == auth::Role::kDevice ||
+         (p.role == auth::Role::kService && (p.scopes & auth::kScopeIngest));
+}
+
 }  // namespace
+
+LiveAccess LiveAccessOf(const auth::Principal& p) {
+  if (auth::Decide(p, auth::Action::kReadLive, auth::TwinScope::Global())) return LiveAccess::kAll;
+  const bool filterable =
+      p.role == auth::Role::kClinician || p.role == auth::Role::kViewer ||
+      (p.role == auth::Role::kService && (p.scopes & auth::kScopeRead) && !p.wards.empty());
+  return filterable ? LiveAccess::kFiltered : LiveAccess::kNone;
+}
+
+bool WithholdsRecord(const auth::Principal& p) {
+  if (p.role == auth::Role::kAdministrator || p.role == auth::Role::kClinician) return false;
+  return !(p.role == auth::Role::kService && (p.scopes & auth::kScopeFhir));
+}
 
 WsAdmission AdmitWebSocket(AccessControl& ac, const Request& req, const std::string& remote) {
   Authn authn = AuthenticateRequest(ac, req, remote);
@@ -85,18 +105,20 @@ WsAdmission AdmitWebSocket(AccessControl& ac, const Request& req, const std::str
                   Status(ErrorCode::kForbidden,
                          "the session cookie is only accepted from this server's own pages"));
   }
+  const LiveAccess live = LiveAccessOf(p);
+  const bool writes = MayWriteSomewhere(p);
   auth::Decision d = auth::Decide(p, auth::Action::kReadLive, auth::TwinScope::Global());
-  const bool filterable =
-      p.role == auth::Role::kClinician ||
-      (p.role == auth::Role::kService && (p.scopes & auth::kScopeRead) && !p.wards.empty());
-  const bool filtered = !d && filterable;
-  audit::Record r = WsRecord(&p, remote, "read_live");
-  r.reason = filtered ? "filtered" : std::string(auth::ReasonName(d.reason));
-  if (!d && !filtered) {
+  audit::Record r =
+      WsRecord(&p, remote, live == LiveAccess::kNone ? "write_telemetry" : "read_live");
+  r.reason = live == LiveAccess::kFiltered ? "filtered"
+             : live == LiveAccess::kAll    ? std::string(auth::ReasonName(d.reason))
+             : writes                      ? "ingest_only"
+                                           : std::string(auth::ReasonName(d.reason));
+  if (live == LiveAccess::kNone && !writes) {
     return Refuse(ac, req, std::move(r),
                   Status(ErrorCode::kForbidden,
                          fmt::format("read_live not allowed: {}; the WebSocket API admits "
-                                     "administrators, clinicians and services with the read scope",
+                                     "principals that may read live data or write telemetry",
                                      auth::ReasonName(d.reason))));
   }
   r.allowed = true;
@@ -108,7 +130,7 @@ WsAdmission AdmitWebSocket(AccessControl& ac, const Request& req, const std::str
   }
   WsAdmission out;
   out.principal = *authn.principal;
-  out.filtered = filtered;
+  out.filtered = live == LiveAccess::kFiltered;
   return out;
 }
 
@@ -168,9 +190,10 @@ Status AuthorizeWsOp(AccessControl& ac, const auth::Principal& p, const std::str
                      const std::string& op) {
   auth::Decision d;
   std::string_view action;
-  if (op == "ingest") {
-    action = auth::ActionName(auth::Action::kWriteTelemetry);
-    d = auth::Decide(p, auth::Action::kWriteTelemetry, auth::TwinScope::Global());
+  if (op == "subscribe") {
+    action = auth::ActionName(auth::Action::kReadLive);
+    d.allowed = LiveAccessOf(p) != LiveAccess::kNone;
+    d.reason = auth::Reason::kRoleForbids;
   } else if (op == "presence" || op == "pose") {
     action = "presence";
     d.allowed = p.kind == auth::PrincipalKind::kUser;
@@ -180,14 +203,48 @@ Status AuthorizeWsOp(AccessControl& ac, const auth::Principal& p, const std::str
   }
   if (d) return Status::Ok();
   audit::Record r = WsRecord(&p, remote, action);
-  r.reason = op == "ingest" ? std::string(auth::ReasonName(d.reason)) : "not_a_user";
+  r.reason = op == "subscribe" ? std::string(auth::ReasonName(d.reason)) : "not_a_user";
   r.detail = fmt::format("ws op {}", op);
   if (!ac.audit.Append(std::move(r)).ok())
     return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records; retry");
   return Status(ErrorCode::kForbidden,
-                op == "ingest"
-                    ? fmt::format("{} not allowed: {}", action, auth::ReasonName(d.reason))
+                op == "subscribe"
+                    ? fmt::format("{} not allowed: {}; this credential may only write telemetry",
+                                  action, auth::ReasonName(d.reason))
                     : std::string("presence is for logged-in users"));
+}
+
+Status AuthorizeWsIngest(AccessControl& ac, const auth::Principal& p, const std::string& remote,
+                         const std::vector<std::string>& twins,
+                         std::unordered_set<std::string>* audited_patients) {
+  std::vector<audit::Record> allowed;
+  for (const std::string& twin : twins) {
+    Result<std::shared_ptr<const auth::TwinScope>> scope = ac.scopes.Resolve(twin);
+    if (!scope.ok()) return scope.status();
+    const auth::Decision d = auth::Decide(p, auth::Action::kWriteTelemetry, **scope);
+    audit::Record r = WsRecord(&p, remote, auth::ActionName(auth::Action::kWriteTelemetry));
+    r.twin = twin;
+    r.patient = (*scope)->patient;
+    r.reason = std::string(auth::ReasonName(d.reason));
+    r.detail = "ws op ingest";
+    if (!d) {  // the whole message is refused, as an HTTP batch is
+      if (!ac.audit.Append(std::move(r)).ok())
+        return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records; retry");
+      return Status(ErrorCode::kForbidden,
+                    fmt::format("write_telemetry not allowed on twin '{}': {}; nothing in this "
+                                "message was written",
+                                twin.substr(0, 200), auth::ReasonName(d.reason)));
+    }
+    if (!r.patient.empty() && audited_patients->insert(r.patient).second) {
+      r.allowed = true;
+      allowed.push_back(std::move(r));
+    }
+  }
+  for (audit::Record& r : allowed) {  // each patient written once per connection
+    if (!ac.audit.Append(std::move(r)).ok())
+      return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records; retry");
+  }
+  return Status::Ok();
 }
 
 }  // namespace lj::server

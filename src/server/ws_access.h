@@ -5,10 +5,10 @@
 // and unrestricted `read` services see every twin; clinicians and ward-limited `read` services are
 // admitted with a ScopedResolver, so every subscription (snapshot, deltas, waves, history) covers
 // only twins where Decide(read_live) allows — re-checked whenever subscriptions re-resolve after
-// a graph change. Viewers (the record would have to be stripped from live snapshots) and devices
-// are refused. Admissions, refusals and each patient first seen by a connection are audited
-// (interface `ws`). Within an admitted connection, `ingest` needs write_telemetry on every twin
-// and `presence`/`pose` a user principal.
+// a graph change. Viewers are admitted the same way, to their patient's twins, and their
+// sessions withhold the record properties. Devices and ingest-only services are admitted to write
+// telemetry only (each message checked per twin). Admissions, refusals and each patient first
+// seen or written by a connection are audited (interface `ws`). `presence`/`pose` need a user.
 // Invariant: the scope resolver must be a graph listener registered before LiveState, so that its
 // cache is dropped before the membership epoch that makes subscriptions re-resolve moves.
 // Thread-safety: as AccessControl (any io thread); a ScopedResolver belongs to one connection.
@@ -18,12 +18,22 @@
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "auth/principal.h"
 #include "live/client_state.h"
 #include "server/access.h"
 
 namespace lj::server {
+
+// What a principal's subscriptions may carry: every twin, the twins Decide(read_live) allows
+// (clinicians, viewers — their patient, without the record — and ward-limited services), or
+// nothing (devices and ingest-only services: admitted to write telemetry only).
+enum class LiveAccess { kAll, kFiltered, kNone };
+LiveAccess LiveAccessOf(const auth::Principal& p);
+// True when the principal's live view must leave out the clinical record (auth::IsRecordProperty):
+// everyone but administrators, clinicians (their wards) and services with the `fhir` scope.
+bool WithholdsRecord(const auth::Principal& p);
 
 struct WsAdmission {
   std::optional<Response> refusal;  // the HTTP answer instead of the upgrade (401/403/429/503)
@@ -38,10 +48,18 @@ std::unique_ptr<live::Resolver> MakeScopedResolver(AccessControl& ac, live::Reso
 
 WsAdmission AdmitWebSocket(AccessControl& ac, const Request& upgrade, const std::string& remote);
 
-// An operation of an admitted connection that needs `action` on every twin (ingest), or a user
-// (presence): Ok, or kForbidden with the reason — audited (a refusal always, an allowance never:
-// the connection's admission record covers it).
+// An operation of an admitted connection: `subscribe` needs live access, `presence`/`pose` a
+// user. Ok, or kForbidden with the reason — audited (a refusal always, an allowance never: the
+// connection's admission record covers it). `ingest` is checked per twin by AuthorizeWsIngest.
 Status AuthorizeWsOp(AccessControl& ac, const auth::Principal& p, const std::string& remote,
                      const std::string& op);
+
+// An `ingest` message writing to `twins`: Decide(write_telemetry) on each (a device only its own
+// twins, a clinician their wards, a service its scope and wards). One denied twin refuses the
+// whole message (kForbidden naming the twin and reason, audited); an allowed write is audited
+// once per patient per connection (`audited_patients` belongs to the connection).
+Status AuthorizeWsIngest(AccessControl& ac, const auth::Principal& p, const std::string& remote,
+                         const std::vector<std::string>& twins,
+                         std::unordered_set<std::string>* audited_patients);
 
 }  // namespace lj::server

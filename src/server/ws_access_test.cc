@@ -5,6 +5,7 @@
 // subtree subscription carries only twins of their ward — every admission, refusal and patient
 // seen in the audit trail.
 #include <boost/beast/websocket.hpp>
+#include <map>
 #include <set>
 
 #include "server/access_test_util.h"
@@ -125,16 +126,6 @@ TEST_F(WsAccessTest, SessionCookieFromAnotherSiteIsRefused) {
   EXPECT_EQ(Open("Bearer " + token, "https://elsewhere.example").status, 101);
 }
 
-TEST_F(WsAccessTest, ViewersAndDevicesAreRefused) {
-  AddUser("family", auth::Role::kViewer, {}, "patient-a01");
-  const std::string device = Token(auth::TokenKind::kDevice, "mon", {"monitor-a01"}, 0);
-  EXPECT_EQ(Probe(SessionCookie("family")), 403);
-  EXPECT_EQ(Probe("Bearer " + device), 403);
-  auto trail = Trail();
-  EXPECT_EQ(Count(trail, "family", false, "needs_twin"), 1);
-  EXPECT_EQ(Count(trail, "mon", false, "role_forbids"), 1);
-}
-
 // Every frame of a subscription, until `until` op arrives (or 8 frames).
 std::vector<nlohmann::json> Frames(Upgrade& u, const nlohmann::json& msg,
                                    const std::string& until) {
@@ -198,7 +189,9 @@ TEST_F(WsAccessTest, AdmittedConnectionsMayOnlyDoWhatThePrincipalMay) {
   Upgrade u = Open("Bearer " + reader);
   ASSERT_EQ(u.status, 101);
   nlohmann::json ingest = {
-      {"op", "ingest"}, {"seq", 1}, {"samples", {{{"twin", "monitor-b01"}, {"hr", 80}}}}};
+      {"op", "ingest"},
+      {"seq", 1},
+      {"samples", {{{"twin", "monitor-b01"}, {"telemetry", "hr"}, {"v", 80}}}}};
   nlohmann::json refused = u.Exchange(ingest);
   EXPECT_EQ(refused["error"], "forbidden") << refused.dump();
   EXPECT_EQ(refused["seq"], 1);
@@ -208,6 +201,79 @@ TEST_F(WsAccessTest, AdmittedConnectionsMayOnlyDoWhatThePrincipalMay) {
   EXPECT_EQ(Count(trail, "dashboard", true, "scope_grants"), 1);
   EXPECT_EQ(Count(trail, "dashboard", false, "missing_scope"), 1);
   EXPECT_EQ(Count(trail, "dashboard", false, "not_a_user"), 1);
+}
+
+TEST_F(WsAccessTest, AViewerSeesOnlyTheirPatientAndNeverTheRecord) {
+  AddUser("family", auth::Role::kViewer, {}, "patient-a01");
+  AddUser("boss", auth::Role::kAdministrator);
+  const nlohmann::json sub = {
+      {"op", "subscribe"}, {"id", "all"}, {"target", {{"subtree", "hospital"}}}};
+  auto snapshot_of = [](const std::vector<nlohmann::json>& frames) {
+    std::map<std::string, nlohmann::json> twins;
+    for (const auto& f : frames)
+      if (f.value("op", "") == "snapshot")
+        for (const auto& t : f["twins"]) twins[t["id"]] = t;
+    return twins;
+  };
+  Upgrade admin = Open(SessionCookie("boss"));
+  ASSERT_EQ(admin.status, 101);
+  auto all = snapshot_of(Frames(admin, sub, "snapshot"));
+  ASSERT_TRUE(all.count("patient-a01"));
+  ASSERT_TRUE(all["patient-a01"]["properties"].contains("allergies"));  // the record is there
+
+  Upgrade u = Open(SessionCookie("family"));
+  ASSERT_EQ(u.status, 101);
+  auto mine = snapshot_of(Frames(u, sub, "snapshot"));
+  ASSERT_TRUE(mine.count("patient-a01")) << "the viewer's own patient";
+  for (const auto& [id, t] : mine) {
+    EXPECT_TRUE(id.find("a01") != std::string::npos) << "not the viewer's patient: " << id;
+    for (const char* p : {"allergies", "problems", "medications"})
+      EXPECT_FALSE(t["properties"].contains(p)) << id << " carries " << p;
+  }
+  EXPECT_FALSE(mine.count("patient-a02"));
+  EXPECT_FALSE(mine.count("patient-b01"));
+  EXPECT_EQ(Count(Trail(), "family", true, "filtered"), 1);
+}
+
+TEST_F(WsAccessTest, ADeviceMayOnlyWriteItsOwnTwinsAndCannotSubscribe) {
+  const std::string device = Token(auth::TokenKind::kDevice, "mon-a01", {"monitor-a01"}, 0);
+  Upgrade u = Open("Bearer " + device);
+  ASSERT_EQ(u.status, 101);
+  nlohmann::json sub =
+      u.Exchange({{"op", "subscribe"}, {"id", "s"}, {"target", {{"twin", "monitor-a01"}}}});
+  EXPECT_EQ(sub["error"], "forbidden") << sub.dump();
+  nlohmann::json own =
+      u.Exchange({{"op", "ingest"},
+                  {"seq", 1},
+                  {"samples", {{{"twin", "monitor-a01"}, {"telemetry", "hr"}, {"v", 80}}}}});
+  EXPECT_EQ(own["op"], "ack") << own.dump();
+  EXPECT_EQ(own["accepted"], 1);
+  // Another bed, alone or hidden in a batch with its own: the whole message is refused.
+  for (const nlohmann::json& samples :
+       {nlohmann::json{{{"twin", "monitor-b01"}, {"telemetry", "hr"}, {"v", 80}}},
+        nlohmann::json{{{"twin", "monitor-a01"}, {"telemetry", "hr"}, {"v", 81}},
+                       {{"twin", "monitor-a02"}, {"telemetry", "hr"}, {"v", 82}}}}) {
+    nlohmann::json other = u.Exchange({{"op", "ingest"}, {"seq", 2}, {"samples", samples}});
+    EXPECT_EQ(other["error"], "forbidden") << other.dump();
+    EXPECT_NE(other["message"].get<std::string>().find("not_own_twin"), std::string::npos);
+  }
+  auto trail = Trail();
+  EXPECT_EQ(Count(trail, "mon-a01", true, "ingest_only"), 1);
+  EXPECT_EQ(Count(trail, "mon-a01", false, "role_forbids"), 1);  // the subscription
+  EXPECT_EQ(Count(trail, "mon-a01", false, "not_own_twin"), 2);
+  int b01 = 0, a02 = 0;
+  for (const auto& r : trail) {
+    b01 += r.actor == "mon-a01" && !r.allowed && r.twin == "monitor-b01";
+    a02 += r.actor == "mon-a01" && !r.allowed && r.twin == "monitor-a02";
+  }
+  EXPECT_EQ(b01, 1);
+  EXPECT_EQ(a02, 1);
+}
+
+TEST_F(WsAccessTest, APrincipalThatMayNeitherReadNorWriteIsRefused) {
+  const std::string metrics = Token(auth::TokenKind::kService, "prom", {}, auth::kScopeMetrics);
+  EXPECT_EQ(Probe("Bearer " + metrics), 403);
+  EXPECT_EQ(Count(Trail(), "prom", false, "missing_scope"), 1);
 }
 
 }  // namespace

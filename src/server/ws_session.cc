@@ -7,8 +7,11 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <deque>
+#include <unordered_set>
 
+#include "auth/policy.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "ingest/json_batch.h"
@@ -71,6 +74,14 @@ Result<live::Target> ParseTarget(const nlohmann::json& t) {
   return target;
 }
 
+// The server's client options, withholding the clinical record from principals who may not
+// read it (server/ws_access.h).
+live::ClientOptions ClientOptionsFor(const live::ClientOptions& base, const auth::Principal* p) {
+  live::ClientOptions o = base;
+  if (p && WithholdsRecord(*p)) o.withhold_property = auth::IsRecordProperty;
+  return o;
+}
+
 // Stream: beast::tcp_stream or SslStream (the connection's layer below WebSocket).
 template <typename Stream>
 class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
@@ -84,7 +95,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
         ws_(std::move(stream)),
         timer_(ws_.get_executor()),
         client_(ctx.live, scoped_resolver_ ? *scoped_resolver_ : ctx.resolver, ctx.fanout,
-                ctx.options.client, ctx.history),
+                ClientOptionsFor(ctx.options.client, principal_.get()), ctx.history),
         disconnects_slow_(ctx.metrics.GetCounter("lj_live_disconnects_total",
                                                  "Viewers disconnected by the server.",
                                                  {{"reason", "slow_consumer"}})) {
@@ -217,6 +228,19 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     opts.default_time_ns = NowNs();
     ingest::ParsedBatch batch;
     ingest::ParseJsonBatch(text, opts, batch);
+    if (principal_ && ctx_.access) {
+      std::vector<std::string> twins;
+      for (const ingest::ParsedSample& s : batch.samples)
+        if (twins.empty() || twins.back() != s.twin) twins.emplace_back(s.twin);
+      std::sort(twins.begin(), twins.end());
+      twins.erase(std::unique(twins.begin(), twins.end()), twins.end());
+      Status allowed =
+          AuthorizeWsIngest(*ctx_.access, *principal_, remote_, twins, &written_patients_);
+      if (!allowed.ok()) {
+        Send(ErrorFrame(allowed, msg));
+        return;
+      }
+    }
     ingest::IngestReport report = ctx_.ingest.Ingest(batch, ingest::Protocol::kWebSocket);
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& r : report.rejects)
@@ -381,7 +405,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   net::steady_timer timer_;
   beast::flat_buffer in_;
   live::ClientState client_;
-  std::unique_ptr<live::PresenceSession> presence_;  // set by the first `presence` op
+  std::unique_ptr<live::PresenceSession> presence_;   // set by the first `presence` op
+  std::unordered_set<std::string> written_patients_;  // audited ingest, once per patient
   metrics::Counter& disconnects_slow_;
   std::deque<std::string> queue_;
   std::deque<std::string> backlog_;  // snapshot/history frames not yet queued (paced)
