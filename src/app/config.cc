@@ -266,6 +266,7 @@ Result<Config> LoadConfig(const std::string& path) {
       mqtt::Mapping m;
       m.topic = t->get("topic") ? t->get("topic")->value_or<std::string>("") : "";
       m.twin = t->get("twin") ? t->get("twin")->value_or<std::string>("") : "";
+      m.identity = t->get("identity") ? t->get("identity")->value_or<std::string>("") : "";
       m.telemetry = t->get("telemetry") ? t->get("telemetry")->value_or<std::string>("") : "";
       std::string payload =
           t->get("payload") ? t->get("payload")->value_or<std::string>("json") : "json";
@@ -273,7 +274,7 @@ Result<Config> LoadConfig(const std::string& path) {
         r.Fail("mqtt", fmt::format("mapping[{}].payload", i),
                "expected json, value, line or batch");
       for (const auto& [k, v] : *t)
-        if (k != "topic" && k != "twin" && k != "telemetry" && k != "payload")
+        if (k != "topic" && k != "twin" && k != "telemetry" && k != "payload" && k != "identity")
           r.Fail("mqtt", fmt::format("mapping[{}].{}", i, k.str()), "unknown setting");
       if (m.topic.empty()) r.Fail("mqtt", fmt::format("mapping[{}].topic", i), "required");
       c.mqtt.mappings.push_back(std::move(m));
@@ -409,6 +410,8 @@ reject_topic = "lingjing/rejects"  # reports of rejected samples are published h
 # twin = "monitor-{4}"           # {N} = N-th topic level, 1-based
 # telemetry = "hr"
 # payload = "value"              # json | value | line | batch
+# identity = "{2}"               # the level naming the publisher (its token name), needed with
+#                                #   [auth] enabled; the broker's ACL must pin it to the user name
 
 [history]
 enabled = true                   # durable telemetry history (doc/design/history.md)

@@ -17,6 +17,7 @@
 #include "mqtt/mqtt_bridge.h"
 #include "server/access.h"
 #include "server/http_server.h"
+#include "server/publisher_access.h"
 
 namespace lj::app {
 
@@ -133,6 +134,7 @@ struct Engine::Impl {
   std::unique_ptr<auth::GraphScopeResolver> scopes;
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<server::AccessControl> access;
+  std::unique_ptr<server::PublisherAuthorizer> mqtt_publishers;  // with access control on
   Status OpenAccess(const Config& config);
 };
 
@@ -289,8 +291,17 @@ Status Engine::Start() {
     impl_->hl7 = std::move(h).value();
   }
   if (impl_->config.mqtt.enabled) {
+    mqtt::Config mc = impl_->config.mqtt;
+    if (impl_->access) {  // publishers are named by the topic, pinned by the broker's ACL
+      impl_->mqtt_publishers =
+          std::make_unique<server::PublisherAuthorizer>(*impl_->access, audit::Interface::kMqtt);
+      mc.authorize = [a = impl_->mqtt_publishers.get()](std::string_view id, std::string_view topic,
+                                                        const ingest::ParsedBatch& batch) {
+        return a->Authorize(id, topic, batch);
+      };
+    }
     Result<std::unique_ptr<mqtt::MqttBridge>> b =
-        mqtt::MqttBridge::Start(impl_->config.mqtt, *impl_->pipeline, impl_->metrics);
+        mqtt::MqttBridge::Start(mc, *impl_->pipeline, impl_->metrics);
     if (!b.ok()) return b.status();
     impl_->mqtt = std::move(b).value();
   }

@@ -9,6 +9,8 @@ namespace {
 
 constexpr int64_t kNsPerS = 1'000'000'000;
 
+}  // namespace
+
 std::shared_ptr<const Principal> TokenPrincipal(const TokenInfo& t) {
   auto p = std::make_shared<Principal>();
   p->name = t.name;
@@ -26,8 +28,6 @@ std::shared_ptr<const Principal> TokenPrincipal(const TokenInfo& t) {
   }
   return p;
 }
-
-}  // namespace
 
 Status IdentityStore::Impl::CheckExternalChangesLocked() {
   const int64_t mono = MonoNs();

@@ -139,6 +139,11 @@ class IdentityStore {
   // kUnauthorized; kRateLimited when too many password checks run at once; kStorage.
   Result<std::shared_ptr<const Principal>> Authenticate(const Credential& credential);
 
+  // The principal of the one active (not revoked, not expired) token named `name`, for
+  // publishers authenticated elsewhere (an MQTT broker checks the token secret as the password).
+  // kUnauthorized when there is none, or more than one (token names are then ambiguous).
+  Result<std::shared_ptr<const Principal>> TokenPrincipalByName(std::string_view name);
+
   // Writes the in-memory last-used times of tokens and sessions.
   Status FlushUsage();
 

@@ -56,4 +56,7 @@ std::shared_ptr<const Principal> UserPrincipal(const UserInfo& user);
 
 inline constexpr size_t kMaxCachedCredentials = 100000;
 
+// The principal a token stands for (authenticate.cc).
+std::shared_ptr<const Principal> TokenPrincipal(const TokenInfo& t);
+
 }  // namespace lj::auth

@@ -166,4 +166,22 @@ Status IdentityStore::Logout(std::string_view session_secret) {
   return Status::Ok();
 }
 
+Result<std::shared_ptr<const Principal>> IdentityStore::TokenPrincipalByName(
+    std::string_view name) {
+  Result<std::vector<TokenInfo>> all = ListTokens();
+  if (!all.ok()) return all.status();
+  const int64_t now = impl_->Now();
+  const TokenInfo* found = nullptr;
+  for (const TokenInfo& t : *all) {
+    if (t.name != name || t.revoked_ns != 0 || (t.expires_ns != 0 && t.expires_ns <= now)) continue;
+    if (found)
+      return Status(ErrorCode::kUnauthorized,
+                    "more than one active token is named '" + std::string(name) + "'");
+    found = &t;
+  }
+  if (!found)
+    return Status(ErrorCode::kUnauthorized, "no active token is named '" + std::string(name) + "'");
+  return TokenPrincipal(*found);
+}
+
 }  // namespace lj::auth

@@ -193,4 +193,13 @@ std::string RejectReportJson(std::string_view topic, PayloadFormat format,
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string RefusalReportJson(std::string_view topic, const Status& why) {
+  nlohmann::json doc = {{"topic", std::string(topic)},
+                        {"accepted", 0},
+                        {"code", static_cast<int>(why.code())},
+                        {"error", std::string(ErrorCodeName(why.code()))},
+                        {"message", why.message()}};
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace lj::mqtt::internal

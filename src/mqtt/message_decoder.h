@@ -39,5 +39,8 @@ bool ParseValuePayload(std::string_view payload, const ingest::Limits& limits, s
 //  "error":"unknown_twin","message":".."}]}; "line" for line protocol, "index" otherwise.
 std::string RejectReportJson(std::string_view topic, PayloadFormat format,
                              const ingest::IngestReport& report);
+// A message refused as a whole by the authorizer: {"topic":..,"accepted":0,"code":1011,
+// "error":"forbidden","message":".."}.
+std::string RefusalReportJson(std::string_view topic, const Status& why);
 
 }  // namespace lj::mqtt::internal

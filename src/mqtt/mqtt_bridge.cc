@@ -49,6 +49,8 @@ struct MqttBridge::Impl {
                               {{"result", "rejected"}})),
         unmapped(m.GetCounter("lj_mqtt_messages_total", "MQTT messages received, by outcome",
                               {{"result", "unmapped"}})),
+        forbidden(m.GetCounter("lj_mqtt_messages_total", "MQTT messages received, by outcome",
+                               {{"result", "forbidden"}})),
         reconnects(m.GetCounter("lj_mqtt_reconnects_total",
                                 "Successful MQTT reconnections after the first connection")),
         connected_gauge(m.GetGauge("lj_mqtt_connected",
@@ -66,6 +68,7 @@ struct MqttBridge::Impl {
   void OnDisconnect(int rc);
   void OnMessage(const mosquitto_message* msg);
   void HandleMessage(std::string_view topic, std::string_view payload);
+  void PublishReject(const std::string& json);  // on reject_topic, QoS 0, when configured
 
   Config config;
   std::vector<std::string> filters;
@@ -91,6 +94,7 @@ struct MqttBridge::Impl {
   metrics::Counter& ok;
   metrics::Counter& rejected;
   metrics::Counter& unmapped;
+  metrics::Counter& forbidden;
   metrics::Counter& reconnects;
   metrics::Gauge& connected_gauge;
 };
@@ -235,6 +239,19 @@ void MqttBridge::Impl::HandleMessage(std::string_view topic, std::string_view pa
     return;
   }
   internal::DecodeMessage(*mapping, topic, payload, NowNs(), limits, scratch);
+  if (config.authorize) {
+    std::string identity;
+    if (!mapping->identity.empty() && !ExpandTemplate(mapping->identity, topic, &identity))
+      identity.clear();
+    Status allowed = config.authorize(identity, topic, scratch.batch);
+    if (!allowed.ok()) {
+      forbidden.Inc();
+      LJ_LOG_DEBUG("mqtt message refused", "topic", topic, "identity", identity, "reason",
+                   allowed.message());
+      PublishReject(internal::RefusalReportJson(topic, allowed));
+      return;
+    }
+  }
   const ingest::IngestReport report = sink.Ingest(scratch.batch, ingest::Protocol::kMqtt);
   if (report.rejected == 0) {
     ok.Inc();
@@ -243,8 +260,11 @@ void MqttBridge::Impl::HandleMessage(std::string_view topic, std::string_view pa
   rejected.Inc();
   LJ_LOG_DEBUG("mqtt message rejected", "topic", topic, "accepted", report.accepted, "rejected",
                report.rejected);
+  PublishReject(internal::RejectReportJson(topic, mapping->payload, report));
+}
+
+void MqttBridge::Impl::PublishReject(const std::string& json) {
   if (config.reject_topic.empty()) return;
-  const std::string json = internal::RejectReportJson(topic, mapping->payload, report);
   int rc = mosquitto_publish(mosq, nullptr, config.reject_topic.c_str(),
                              static_cast<int>(json.size()), json.data(), /*qos=*/0,
                              /*retain=*/false);

@@ -6,6 +6,8 @@
 //     payload is parsed according to the mapping's PayloadFormat and handed to
 //     IngestSink::Ingest(batch, Protocol::kMqtt). Messages on unmapped topics (and on
 //     `reject_topic` itself) are counted and dropped.
+//   - With `authorize` set, each decoded message is checked first; a refused message is counted
+//     (result "forbidden") and reported on `reject_topic`, and nothing of it is ingested.
 //   - MQTT cannot answer a publisher, so when anything in a message is rejected a JSON reject
 //     report is published (QoS 0) on `reject_topic` and lj_mqtt_messages_total{result} counts it.
 //   - Malformed payloads never crash the process and never stop the bridge.
@@ -16,6 +18,7 @@
 // Invariant: after Stop() (or destruction) returns, the sink is never called again.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,7 +37,16 @@ struct Mapping {
   std::string twin;       // template: literal text with {N} = N-th topic level, 1-based ("{4}")
   std::string telemetry;  // template; used by kValue (required there), ignored otherwise
   PayloadFormat payload = PayloadFormat::kJsonObject;
+  // Template naming the publisher (e.g. "{3}" in "lingjing/devices/+/..."), for `authorize`; the
+  // broker must make that level the client's own user name (mosquitto: `pattern write
+  // lingjing/devices/%u/#`). Empty: the topic names no publisher.
+  std::string identity;
 };
+
+// Decides whether the publisher `identity` ("" when the mapping names none) may write what a
+// message on `topic` decoded to. Non-Ok refuses the whole message (nothing is ingested).
+using Authorizer = std::function<Status(std::string_view identity, std::string_view topic,
+                                        const ingest::ParsedBatch& batch)>;
 
 struct Config {
   bool enabled = false;  // for the caller; Start() does not look at it
@@ -47,12 +59,15 @@ struct Config {
   bool clean_session = true;
   std::string reject_topic = "lingjing/rejects";  // empty = don't publish rejects
   std::vector<Mapping> mappings;                  // empty → DefaultMappings()
+  Authorizer authorize;  // unset: every mapped message is ingested (access control off)
 };
 
 // "lingjing/twins/+/telemetry"    twin "{3}"                  kJsonObject
 // "lingjing/twins/+/telemetry/+"  twin "{3}" telemetry "{5}"  kValue
 // "lingjing/line"                 kLineProtocol (twin from the `twin` tag)
 // "lingjing/batch"                kJsonBatch
+// and the same under "lingjing/devices/<publisher>/..." with identity "{3}" (twins one level
+// further: "lingjing/devices/+/twins/+/telemetry" twin "{5}"), for access control.
 std::vector<Mapping> DefaultMappings();
 
 // Parses "json", "value", "line", "batch".

@@ -268,6 +268,48 @@ TEST_F(MqttBridgeTest, RejectsArePublishedAndDoNotStopTheBridge) {
   EXPECT_EQ(Messages("ok"), 1u);
 }
 
+TEST_F(MqttBridgeTest, AnAuthorizerSeesThePublisherAndRefusesWholeMessages) {
+  std::mutex mu;
+  std::vector<std::pair<std::string, std::string>> seen;  // (identity, topic)
+  Config c = BaseConfig();
+  // Publisher "mon-1" may write bed-1 only; messages on topics naming no publisher are refused.
+  c.authorize = [&](std::string_view id, std::string_view topic, const ingest::ParsedBatch& batch) {
+    std::lock_guard lk(mu);
+    seen.emplace_back(std::string(id), std::string(topic));
+    if (id != "mon-1") return Status(ErrorCode::kForbidden, "unknown publisher");
+    for (const auto& s : batch.samples)
+      if (s.twin != "bed-1") return Status(ErrorCode::kForbidden, "not_own_twin");
+    return Status::Ok();
+  };
+  auto bridge = StartBridge(c);
+  ASSERT_TRUE(bridge);
+  auto watcher = Client();
+  ASSERT_TRUE(watcher->Subscribe("lingjing/rejects"));
+  auto client = Client();
+  ASSERT_TRUE(client->Publish("lingjing/devices/mon-1/twins/bed-2/telemetry", R"({"hr": 90})"));
+  ASSERT_TRUE(client->Publish("lingjing/devices/mon-1/line",
+                              "v,twin=bed-1 hr=91i\nv,twin=bed-2 hr=92i\n"));  // one foreign twin
+  ASSERT_TRUE(client->Publish("lingjing/twins/bed-1/telemetry", R"({"hr": 93})"));  // anonymous
+  ASSERT_TRUE(client->Publish("lingjing/devices/mon-1/twins/bed-1/telemetry", R"({"hr": 94})"));
+  auto hr = sink_.WaitFor("bed-1", "hr");
+  ASSERT_TRUE(hr);
+  EXPECT_EQ(hr->i, 94);  // the only message allowed, and nothing of the refused ones
+  ASSERT_TRUE(WaitUntil([&] { return watcher->Messages().size() == 3; }));
+  EXPECT_EQ(sink_.Samples().size(), 1u);
+  auto report = nlohmann::json::parse(watcher->Messages()[0].second);
+  EXPECT_EQ(report["topic"], "lingjing/devices/mon-1/twins/bed-2/telemetry");
+  EXPECT_EQ(report["accepted"], 0);
+  EXPECT_EQ(report["code"], 1011);
+  EXPECT_EQ(report["error"], "forbidden");
+  EXPECT_EQ(report["message"], "not_own_twin");
+  EXPECT_EQ(Messages("forbidden"), 3u);
+  EXPECT_EQ(Messages("ok"), 1u);
+  std::lock_guard lk(mu);
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].first, "mon-1");
+  EXPECT_EQ(seen[2].first, "");  // the topic names no publisher
+}
+
 TEST_F(MqttBridgeTest, GarbagePayloadsNeverStopTheBridge) {
   auto bridge = StartBridge(BaseConfig());
   ASSERT_TRUE(bridge);

@@ -61,6 +61,10 @@ std::vector<Mapping> DefaultMappings() {
       {"lingjing/twins/+/telemetry/+", "{3}", "{5}", PayloadFormat::kValue},
       {"lingjing/line", "", "", PayloadFormat::kLineProtocol},
       {"lingjing/batch", "", "", PayloadFormat::kJsonBatch},
+      {"lingjing/devices/+/twins/+/telemetry", "{5}", "", PayloadFormat::kJsonObject, "{3}"},
+      {"lingjing/devices/+/twins/+/telemetry/+", "{5}", "{7}", PayloadFormat::kValue, "{3}"},
+      {"lingjing/devices/+/line", "", "", PayloadFormat::kLineProtocol, "{3}"},
+      {"lingjing/devices/+/batch", "", "", PayloadFormat::kJsonBatch, "{3}"},
   };
 }
 
@@ -260,6 +264,7 @@ Status ValidateConfig(const Config& c) {
     }
     LJ_RETURN_IF_ERROR(internal::ValidateTemplate(m.twin, m.topic, where + " twin"));
     LJ_RETURN_IF_ERROR(internal::ValidateTemplate(m.telemetry, m.topic, where + " telemetry"));
+    LJ_RETURN_IF_ERROR(internal::ValidateTemplate(m.identity, m.topic, where + " identity"));
   }
   return Status::Ok();
 }

@@ -127,7 +127,7 @@ TEST(SubscriptionFiltersTest, DropsDuplicatesAndCoveredFilters) {
                             M("c", "")};
   EXPECT_EQ(internal::SubscriptionFilters(m), (std::vector<std::string>{"a/+", "c/#"}));
   std::vector<std::string> defaults = internal::SubscriptionFilters(DefaultMappings());
-  EXPECT_EQ(defaults.size(), 4u);
+  EXPECT_EQ(defaults.size(), 8u);  // 4 anonymous, 4 under lingjing/devices/<publisher>/
 }
 
 TEST(ValidateConfigTest, DefaultsAreValid) {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "server/access_test_util.h"
+#include "server/publisher_access.h"
 
 namespace lj::server::testing {
 namespace {
@@ -274,6 +275,76 @@ TEST_F(WsAccessTest, APrincipalThatMayNeitherReadNorWriteIsRefused) {
   const std::string metrics = Token(auth::TokenKind::kService, "prom", {}, auth::kScopeMetrics);
   EXPECT_EQ(Probe("Bearer " + metrics), 403);
   EXPECT_EQ(Count(Trail(), "prom", false, "missing_scope"), 1);
+}
+
+}  // namespace
+}  // namespace lj::server::testing
+
+namespace lj::server::testing {
+namespace {
+
+// MQTT publishers (server/publisher_access.h): the broker authenticated the token name the topic
+// carries; each message's twins are checked like any other ingest.
+class PublisherAccessTest : public AccessServerTest {
+ protected:
+  static ingest::ParsedBatch Batch(std::vector<std::string> twins) {
+    ingest::ParsedBatch b;
+    for (const std::string& t : twins) {
+      b.owned.push_back(t);
+      ingest::ParsedSample s;
+      s.twin = b.owned.back();
+      s.telemetry = "hr";
+      b.samples.push_back(s);
+    }
+    return b;
+  }
+  std::vector<audit::Record> Trail() {
+    EXPECT_TRUE(audit_->Flush().ok());
+    auto page = audit_->Query(audit::AuditQuery{.limit = 1000});
+    return page.ok() ? page->records : std::vector<audit::Record>{};
+  }
+};
+
+TEST_F(PublisherAccessTest, ADeviceMayOnlyWriteItsOwnTwinsOverMqtt) {
+  Token(auth::TokenKind::kDevice, "mon-a01", {"monitor-a01"}, 0);
+  PublisherAuthorizer authz(*access_, audit::Interface::kMqtt, /*refresh_ms=*/0);
+  const std::string topic = "lingjing/devices/mon-a01/line";
+  EXPECT_TRUE(authz.Authorize("mon-a01", topic, Batch({"monitor-a01"})).ok());
+  EXPECT_TRUE(authz.Authorize("mon-a01", topic, Batch({"monitor-a01"})).ok());
+  Status other = authz.Authorize("mon-a01", topic, Batch({"monitor-a01", "monitor-b01"}));
+  EXPECT_EQ(other.code(), ErrorCode::kForbidden);
+  EXPECT_NE(other.message().find("monitor-b01"), std::string::npos) << other.message();
+  EXPECT_EQ(authz.Authorize("nobody", topic, Batch({"monitor-a01"})).code(), ErrorCode::kForbidden);
+  EXPECT_EQ(authz.Authorize("", "lingjing/line", Batch({"monitor-a01"})).code(),
+            ErrorCode::kForbidden);
+  int denied_b01 = 0, unknown = 0, anonymous = 0, allowed = 0;
+  for (const auto& r : Trail()) {
+    if (r.interface != audit::Interface::kMqtt) continue;
+    denied_b01 += !r.allowed && r.actor == "mon-a01" && r.twin == "monitor-b01" &&
+                  r.reason == "not_own_twin" && r.detail == topic;
+    unknown += !r.allowed && r.actor == "nobody" && r.reason == "unknown_publisher";
+    anonymous += !r.allowed && r.reason == "no_publisher";
+    allowed += r.allowed && r.actor == "mon-a01";
+  }
+  EXPECT_EQ(denied_b01, 1);
+  EXPECT_EQ(unknown, 1);
+  EXPECT_EQ(anonymous, 1);
+  EXPECT_LE(allowed, 1);  // once per patient, if the monitor belongs to one
+}
+
+TEST_F(PublisherAccessTest, ARevokedOrAmbiguousTokenNameIsRefused) {
+  Token(auth::TokenKind::kDevice, "mon-a01", {"monitor-a01"}, 0);
+  PublisherAuthorizer authz(*access_, audit::Interface::kMqtt, /*refresh_ms=*/0);
+  ASSERT_TRUE(authz.Authorize("mon-a01", "t", Batch({"monitor-a01"})).ok());
+  auto tokens = identities_->ListTokens();
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_TRUE(identities_->RevokeToken(tokens->front().id).ok());
+  EXPECT_EQ(authz.Authorize("mon-a01", "t", Batch({"monitor-a01"})).code(), ErrorCode::kForbidden);
+  // Two active tokens with one name: which device is publishing is unknown.
+  Token(auth::TokenKind::kDevice, "twin-name", {"monitor-a01"}, 0);
+  Token(auth::TokenKind::kDevice, "twin-name", {"monitor-b01"}, 0);
+  EXPECT_EQ(authz.Authorize("twin-name", "t", Batch({"monitor-a01"})).code(),
+            ErrorCode::kForbidden);
 }
 
 }  // namespace

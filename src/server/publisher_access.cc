@@ -1,0 +1,109 @@
+#include "server/publisher_access.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "auth/policy.h"
+#include "common/time.h"
+
+namespace lj::server {
+namespace {
+
+constexpr size_t kMaxCached = 10'000;    // distinct publisher names kept
+constexpr size_t kMaxAudited = 100'000;  // (publisher, patient) pairs remembered
+
+}  // namespace
+
+PublisherAuthorizer::PublisherAuthorizer(AccessControl& ac, audit::Interface interface,
+                                         int64_t refresh_ms)
+    : ac_(ac), interface_(interface), refresh_ns_(refresh_ms * 1'000'000) {}
+
+Result<std::shared_ptr<const auth::Principal>> PublisherAuthorizer::Lookup(std::string_view name) {
+  const int64_t now = MonoNs();
+  auto it = cache_.find(name);
+  if (it != cache_.end() && now - it->second.fetched_mono_ns < refresh_ns_)
+    return it->second.principal;
+  Result<std::shared_ptr<const auth::Principal>> p = ac_.identities.TokenPrincipalByName(name);
+  if (!p.ok() && p.status().code() != ErrorCode::kUnauthorized) return p;  // storage: not cached
+  if (cache_.size() >= kMaxCached) cache_.clear();
+  cache_.insert_or_assign(std::string(name), Cached{p, now});
+  return p;
+}
+
+Status PublisherAuthorizer::Refuse(const auth::Principal* p, std::string_view publisher,
+                                   std::string_view where, std::string twin, std::string patient,
+                                   std::string reason, std::string message) {
+  audit::Record r;
+  r.actor = p ? p->name : std::string(publisher.substr(0, 200));
+  r.actor_kind = p ? std::string(auth::PrincipalKindName(p->kind)) : "anonymous";
+  r.actor_role = p ? std::string(auth::RoleName(p->role)) : "";
+  r.interface = interface_;
+  r.action = std::string(auth::ActionName(auth::Action::kWriteTelemetry));
+  r.twin = std::move(twin);
+  r.patient = std::move(patient);
+  r.reason = std::move(reason);
+  r.detail = std::string(where.substr(0, 300));
+  if (!ac_.audit.Append(std::move(r)).ok())
+    return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records");
+  return Status(ErrorCode::kForbidden, std::move(message));
+}
+
+Status PublisherAuthorizer::Authorize(std::string_view publisher, std::string_view where,
+                                      const ingest::ParsedBatch& batch) {
+  std::lock_guard lk(mu_);
+  if (publisher.empty()) {
+    return Refuse(nullptr, publisher, where, "", "", "no_publisher",
+                  "this topic names no publisher; with access control on, publish under a topic "
+                  "whose mapping has an identity (e.g. lingjing/devices/<token name>/...)");
+  }
+  Result<std::shared_ptr<const auth::Principal>> p = Lookup(publisher);
+  if (!p.ok()) {
+    if (p.status().code() != ErrorCode::kUnauthorized) return p.status();
+    return Refuse(nullptr, publisher, where, "", "", "unknown_publisher", p.status().message());
+  }
+  const auth::Principal& principal = **p;
+  std::vector<std::string> twins;
+  for (const ingest::ParsedSample& s : batch.samples)
+    if (twins.empty() || twins.back() != s.twin) twins.emplace_back(s.twin);
+  std::sort(twins.begin(), twins.end());
+  twins.erase(std::unique(twins.begin(), twins.end()), twins.end());
+  std::vector<audit::Record> allowed;
+  for (const std::string& twin : twins) {
+    Result<std::shared_ptr<const auth::TwinScope>> scope = ac_.scopes.Resolve(twin);
+    if (!scope.ok()) return scope.status();
+    const auth::Decision d = auth::Decide(principal, auth::Action::kWriteTelemetry, **scope);
+    if (!d) {
+      return Refuse(&principal, publisher, where, twin, (*scope)->patient,
+                    std::string(auth::ReasonName(d.reason)),
+                    fmt::format("write_telemetry not allowed on twin '{}': {}; nothing in this "
+                                "message was written",
+                                twin.substr(0, 200), auth::ReasonName(d.reason)));
+    }
+    const std::string& patient = (*scope)->patient;
+    if (patient.empty() || audited_.count({principal.name, patient})) continue;
+    audit::Record r;
+    r.actor = principal.name;
+    r.actor_kind = std::string(auth::PrincipalKindName(principal.kind));
+    r.actor_role = std::string(auth::RoleName(principal.role));
+    r.interface = interface_;
+    r.action = std::string(auth::ActionName(auth::Action::kWriteTelemetry));
+    r.allowed = true;
+    r.twin = twin;
+    r.patient = patient;
+    r.reason = std::string(auth::ReasonName(d.reason));
+    r.detail = std::string(where.substr(0, 300));
+    allowed.push_back(std::move(r));
+  }
+  for (audit::Record& r : allowed) {
+    const std::pair<std::string, std::string> key{r.actor, r.patient};
+    if (!ac_.audit.Append(std::move(r)).ok())
+      return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records");
+    if (audited_.size() >= kMaxAudited) audited_.clear();
+    audited_.insert(key);
+  }
+  return Status::Ok();
+}
+
+}  // namespace lj::server

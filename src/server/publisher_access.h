@@ -1,0 +1,55 @@
+// Access control for ingest paths whose publishers authenticate outside Lingjing: an MQTT broker
+// checks a device's password (its token secret) and pins the topic level that names it to its
+// user name (doc/protocols/mqtt.md, "Access control"). The name is a token name in auth.db;
+// every twin a message writes is checked with Decide(write_telemetry), as for HTTP and WebSocket.
+//
+// Contract: a message with no publisher name, an unknown, revoked, expired or ambiguous name, or
+// any twin the token may not write is refused as a whole (kForbidden naming the twin and reason)
+// and audited; an allowed write is audited once per (publisher, patient) until the process
+// restarts. Token lookups are cached for `refresh_ms` (a revocation takes effect within it).
+// Thread-safety: Authorize may be called from any thread (one internal mutex).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "audit/audit.h"
+#include "common/status.h"
+#include "ingest/sample.h"
+#include "server/access.h"
+
+namespace lj::server {
+
+class PublisherAuthorizer {
+ public:
+  // `interface`: how the publisher reached us (audit), e.g. audit::Interface::kMqtt.
+  PublisherAuthorizer(AccessControl& ac, audit::Interface interface, int64_t refresh_ms = 5000);
+
+  // `where`: the message's origin for the audit trail (e.g. the MQTT topic).
+  Status Authorize(std::string_view publisher, std::string_view where,
+                   const ingest::ParsedBatch& batch);
+
+ private:
+  Result<std::shared_ptr<const auth::Principal>> Lookup(std::string_view name);
+  Status Refuse(const auth::Principal* p, std::string_view publisher, std::string_view where,
+                std::string twin, std::string patient, std::string reason, std::string message);
+
+  AccessControl& ac_;
+  audit::Interface interface_;
+  int64_t refresh_ns_;
+  std::mutex mu_;
+  struct Cached {
+    Result<std::shared_ptr<const auth::Principal>> principal;
+    int64_t fetched_mono_ns;
+  };
+  std::map<std::string, Cached, std::less<>> cache_;       // bounded: see Lookup
+  std::set<std::pair<std::string, std::string>> audited_;  // (publisher, patient)
+};
+
+}  // namespace lj::server
