@@ -1,6 +1,17 @@
 #include "ingest/ingest_sink.h"
 
+#include <algorithm>
+
 namespace lj::ingest {
+
+std::vector<std::string> DistinctTwins(const ParsedBatch& batch) {
+  std::vector<std::string> twins;
+  for (const ParsedSample& s : batch.samples)
+    if (twins.empty() || twins.back() != s.twin) twins.emplace_back(s.twin);
+  std::sort(twins.begin(), twins.end());
+  twins.erase(std::unique(twins.begin(), twins.end()), twins.end());
+  return twins;
+}
 
 std::string_view ProtocolName(Protocol p) {
   switch (p) {

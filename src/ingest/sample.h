@@ -22,10 +22,30 @@ struct Value {
   int64_t i = 0;
   double d = 0;
   std::string_view s;
-  static Value Double(double v) { Value x; x.kind = ValueKind::kDouble; x.d = v; return x; }
-  static Value Int(int64_t v) { Value x; x.kind = ValueKind::kInt; x.i = v; return x; }
-  static Value Bool(bool v) { Value x; x.kind = ValueKind::kBool; x.b = v; return x; }
-  static Value String(std::string_view v) { Value x; x.kind = ValueKind::kString; x.s = v; return x; }
+  static Value Double(double v) {
+    Value x;
+    x.kind = ValueKind::kDouble;
+    x.d = v;
+    return x;
+  }
+  static Value Int(int64_t v) {
+    Value x;
+    x.kind = ValueKind::kInt;
+    x.i = v;
+    return x;
+  }
+  static Value Bool(bool v) {
+    Value x;
+    x.kind = ValueKind::kBool;
+    x.b = v;
+    return x;
+  }
+  static Value String(std::string_view v) {
+    Value x;
+    x.kind = ValueKind::kString;
+    x.s = v;
+    return x;
+  }
 };
 
 // One scalar sample, or one waveform block (rate_hz > 0: `count` values starting at
@@ -62,6 +82,9 @@ struct ParsedBatch {
     rejects.clear();
   }
 };
+
+// The distinct twins a batch writes to, sorted (for access control: every one must be allowed).
+std::vector<std::string> DistinctTwins(const ParsedBatch& batch);
 
 // Limits every parser enforces; violations reject the item with kOversize.
 struct Limits {

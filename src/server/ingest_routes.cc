@@ -75,17 +75,6 @@ Response WriteJson(ServerContext& ctx, const Request& req, const RouteMatch&) {
   return r;
 }
 
-// The distinct twins a batch writes to, for access control (parsed once more: an authenticated
-// request costs a second parse; an unparsable batch concerns no twin and is left to the handler).
-std::vector<std::string> BatchTwins(const ingest::ParsedBatch& batch) {
-  std::vector<std::string> twins;
-  for (const ingest::ParsedSample& s : batch.samples)
-    if (twins.empty() || twins.back() != s.twin) twins.emplace_back(s.twin);
-  std::sort(twins.begin(), twins.end());
-  twins.erase(std::unique(twins.begin(), twins.end()), twins.end());
-  return twins;
-}
-
 Result<std::vector<std::string>> LineProtocolTwins(ServerContext& ctx, const Request& req,
                                                    const RouteMatch& m) {
   ingest::LineProtocolOptions opts = ctx.options.line_protocol;
@@ -95,7 +84,7 @@ Result<std::vector<std::string>> LineProtocolTwins(ServerContext& ctx, const Req
   opts.default_time_ns = NowNs();
   ingest::ParsedBatch batch;
   ingest::ParseLineProtocol(req.body(), opts, batch);
-  return BatchTwins(batch);
+  return ingest::DistinctTwins(batch);
 }
 
 Result<std::vector<std::string>> JsonTwins(ServerContext& ctx, const Request& req,
@@ -105,7 +94,7 @@ Result<std::vector<std::string>> JsonTwins(ServerContext& ctx, const Request& re
   opts.default_time_ns = NowNs();
   ingest::ParsedBatch batch;
   ingest::ParseJsonBatch(req.body(), opts, batch);
-  return BatchTwins(batch);
+  return ingest::DistinctTwins(batch);
 }
 
 }  // namespace

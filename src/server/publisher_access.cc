@@ -64,13 +64,8 @@ Status PublisherAuthorizer::Authorize(std::string_view publisher, std::string_vi
     return Refuse(nullptr, publisher, where, "", "", "unknown_publisher", p.status().message());
   }
   const auth::Principal& principal = **p;
-  std::vector<std::string> twins;
-  for (const ingest::ParsedSample& s : batch.samples)
-    if (twins.empty() || twins.back() != s.twin) twins.emplace_back(s.twin);
-  std::sort(twins.begin(), twins.end());
-  twins.erase(std::unique(twins.begin(), twins.end()), twins.end());
   std::vector<audit::Record> allowed;
-  for (const std::string& twin : twins) {
+  for (const std::string& twin : ingest::DistinctTwins(batch)) {
     Result<std::shared_ptr<const auth::TwinScope>> scope = ac_.scopes.Resolve(twin);
     if (!scope.ok()) return scope.status();
     const auth::Decision d = auth::Decide(principal, auth::Action::kWriteTelemetry, **scope);

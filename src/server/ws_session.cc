@@ -229,11 +229,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     ingest::ParsedBatch batch;
     ingest::ParseJsonBatch(text, opts, batch);
     if (principal_ && ctx_.access) {
-      std::vector<std::string> twins;
-      for (const ingest::ParsedSample& s : batch.samples)
-        if (twins.empty() || twins.back() != s.twin) twins.emplace_back(s.twin);
-      std::sort(twins.begin(), twins.end());
-      twins.erase(std::unique(twins.begin(), twins.end()), twins.end());
+      const std::vector<std::string> twins = ingest::DistinctTwins(batch);
       Status allowed =
           AuthorizeWsIngest(*ctx_.access, *principal_, remote_, twins, &written_patients_);
       if (!allowed.ok()) {
