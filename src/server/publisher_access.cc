@@ -64,39 +64,53 @@ Status PublisherAuthorizer::Authorize(std::string_view publisher, std::string_vi
     return Refuse(nullptr, publisher, where, "", "", "unknown_publisher", p.status().message());
   }
   const auth::Principal& principal = **p;
+  audit::Record base;
+  base.actor = principal.name;
+  base.actor_kind = std::string(auth::PrincipalKindName(principal.kind));
+  base.actor_role = std::string(auth::RoleName(principal.role));
+  base.interface = interface_;
+  base.detail = std::string(where.substr(0, 300));
+  size_t remembered = 0;
+  for (const auto& [name, patients] : audited_) remembered += patients.size();
+  if (remembered >= kMaxAudited) audited_.clear();
+  auto it = audited_.find(principal.name);
+  if (it == audited_.end()) it = audited_.emplace(principal.name, std::set<std::string>{}).first;
+  return AuthorizeTwinWrites(ac_, principal, ingest::DistinctTwins(batch), base, &it->second);
+}
+
+Status AuthorizeTwinWrites(AccessControl& ac, const auth::Principal& p,
+                           const std::vector<std::string>& twins, const audit::Record& base,
+                           std::set<std::string>* audited) {
   std::vector<audit::Record> allowed;
-  for (const std::string& twin : ingest::DistinctTwins(batch)) {
-    Result<std::shared_ptr<const auth::TwinScope>> scope = ac_.scopes.Resolve(twin);
+  for (const std::string& twin : twins) {
+    Result<std::shared_ptr<const auth::TwinScope>> scope = ac.scopes.Resolve(twin);
     if (!scope.ok()) return scope.status();
-    const auth::Decision d = auth::Decide(principal, auth::Action::kWriteTelemetry, **scope);
-    if (!d) {
-      return Refuse(&principal, publisher, where, twin, (*scope)->patient,
-                    std::string(auth::ReasonName(d.reason)),
+    const auth::Decision d = auth::Decide(p, auth::Action::kWriteTelemetry, **scope);
+    audit::Record r = base;
+    r.action = std::string(auth::ActionName(auth::Action::kWriteTelemetry));
+    r.twin = twin;
+    r.patient = (*scope)->patient;
+    r.reason = std::string(auth::ReasonName(d.reason));
+    if (!d) {  // the whole message is refused, as an HTTP batch is
+      if (!ac.audit.Append(std::move(r)).ok())
+        return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records");
+      return Status(ErrorCode::kForbidden,
                     fmt::format("write_telemetry not allowed on twin '{}': {}; nothing in this "
                                 "message was written",
                                 twin.substr(0, 200), auth::ReasonName(d.reason)));
     }
-    const std::string& patient = (*scope)->patient;
-    if (patient.empty() || audited_.count({principal.name, patient})) continue;
-    audit::Record r;
-    r.actor = principal.name;
-    r.actor_kind = std::string(auth::PrincipalKindName(principal.kind));
-    r.actor_role = std::string(auth::RoleName(principal.role));
-    r.interface = interface_;
-    r.action = std::string(auth::ActionName(auth::Action::kWriteTelemetry));
+    if (r.patient.empty() || audited->count(r.patient)) continue;
+    if (std::any_of(allowed.begin(), allowed.end(),
+                    [&](const audit::Record& a) { return a.patient == r.patient; }))
+      continue;
     r.allowed = true;
-    r.twin = twin;
-    r.patient = patient;
-    r.reason = std::string(auth::ReasonName(d.reason));
-    r.detail = std::string(where.substr(0, 300));
     allowed.push_back(std::move(r));
   }
-  for (audit::Record& r : allowed) {
-    const std::pair<std::string, std::string> key{r.actor, r.patient};
-    if (!ac_.audit.Append(std::move(r)).ok())
+  for (audit::Record& r : allowed) {  // each patient once per `audited` set
+    std::string patient = r.patient;
+    if (!ac.audit.Append(std::move(r)).ok())
       return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records");
-    if (audited_.size() >= kMaxAudited) audited_.clear();
-    audited_.insert(key);
+    audited->insert(std::move(patient));
   }
   return Status::Ok();
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "audit/audit.h"
 #include "common/status.h"
@@ -25,6 +26,15 @@
 #include "server/access.h"
 
 namespace lj::server {
+
+// Decide(write_telemetry) on every twin an ingest message writes (shared by WebSocket and MQTT).
+// The first denied twin refuses the whole message: a copy of `base` (actor, interface, remote,
+// detail filled in) is audited with that twin, its patient and the reason, and the answer is
+// kForbidden naming them. When every twin is allowed, each patient `audited` does not hold yet
+// is audited as an allowed write and then added to it (so a refused message marks nothing).
+Status AuthorizeTwinWrites(AccessControl& ac, const auth::Principal& p,
+                           const std::vector<std::string>& twins, const audit::Record& base,
+                           std::set<std::string>* audited);
 
 class PublisherAuthorizer {
  public:
@@ -48,8 +58,8 @@ class PublisherAuthorizer {
     Result<std::shared_ptr<const auth::Principal>> principal;
     int64_t fetched_mono_ns;
   };
-  std::map<std::string, Cached, std::less<>> cache_;       // bounded: see Lookup
-  std::set<std::pair<std::string, std::string>> audited_;  // (publisher, patient)
+  std::map<std::string, Cached, std::less<>> cache_;                   // bounded: see Lookup
+  std::map<std::string, std::set<std::string>, std::less<>> audited_;  // publisher → patients
 };
 
 }  // namespace lj::server

@@ -7,6 +7,7 @@
 
 #include "auth/policy.h"
 #include "common/time.h"
+#include "server/publisher_access.h"
 
 namespace lj::server {
 namespace {
@@ -215,36 +216,10 @@ Status AuthorizeWsOp(AccessControl& ac, const auth::Principal& p, const std::str
 }
 
 Status AuthorizeWsIngest(AccessControl& ac, const auth::Principal& p, const std::string& remote,
-                         const std::vector<std::string>& twins,
-                         std::unordered_set<std::string>* audited_patients) {
-  std::vector<audit::Record> allowed;
-  for (const std::string& twin : twins) {
-    Result<std::shared_ptr<const auth::TwinScope>> scope = ac.scopes.Resolve(twin);
-    if (!scope.ok()) return scope.status();
-    const auth::Decision d = auth::Decide(p, auth::Action::kWriteTelemetry, **scope);
-    audit::Record r = WsRecord(&p, remote, auth::ActionName(auth::Action::kWriteTelemetry));
-    r.twin = twin;
-    r.patient = (*scope)->patient;
-    r.reason = std::string(auth::ReasonName(d.reason));
-    r.detail = "ws op ingest";
-    if (!d) {  // the whole message is refused, as an HTTP batch is
-      if (!ac.audit.Append(std::move(r)).ok())
-        return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records; retry");
-      return Status(ErrorCode::kForbidden,
-                    fmt::format("write_telemetry not allowed on twin '{}': {}; nothing in this "
-                                "message was written",
-                                twin.substr(0, 200), auth::ReasonName(d.reason)));
-    }
-    if (!r.patient.empty() && audited_patients->insert(r.patient).second) {
-      r.allowed = true;
-      allowed.push_back(std::move(r));
-    }
-  }
-  for (audit::Record& r : allowed) {  // each patient written once per connection
-    if (!ac.audit.Append(std::move(r)).ok())
-      return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records; retry");
-  }
-  return Status::Ok();
+                         const std::vector<std::string>& twins, std::set<std::string>* audited) {
+  audit::Record base = WsRecord(&p, remote, auth::ActionName(auth::Action::kWriteTelemetry));
+  base.detail = "ws op ingest";
+  return AuthorizeTwinWrites(ac, p, twins, base, audited);
 }
 
 }  // namespace lj::server

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -57,9 +58,8 @@ Status AuthorizeWsOp(AccessControl& ac, const auth::Principal& p, const std::str
 // An `ingest` message writing to `twins`: Decide(write_telemetry) on each (a device only its own
 // twins, a clinician their wards, a service its scope and wards). One denied twin refuses the
 // whole message (kForbidden naming the twin and reason, audited); an allowed write is audited
-// once per patient per connection (`audited_patients` belongs to the connection).
+// once per patient per connection (`audited` belongs to the connection; see AuthorizeTwinWrites).
 Status AuthorizeWsIngest(AccessControl& ac, const auth::Principal& p, const std::string& remote,
-                         const std::vector<std::string>& twins,
-                         std::unordered_set<std::string>* audited_patients);
+                         const std::vector<std::string>& twins, std::set<std::string>* audited);
 
 }  // namespace lj::server

@@ -271,6 +271,31 @@ TEST_F(WsAccessTest, ADeviceMayOnlyWriteItsOwnTwinsAndCannotSubscribe) {
   EXPECT_EQ(a02, 1);
 }
 
+TEST_F(WsAccessTest, AnAllowedWriteAfterARefusedOneIsStillAudited) {
+  const std::string device = Token(auth::TokenKind::kDevice, "mon-a01", {"monitor-a01"}, 0);
+  auto scope = scopes_->Resolve("monitor-a01");
+  ASSERT_TRUE(scope.ok());
+  ASSERT_FALSE((*scope)->patient.empty());
+  Upgrade u = Open("Bearer " + device);
+  ASSERT_EQ(u.status, 101);
+  nlohmann::json refused =
+      u.Exchange({{"op", "ingest"},
+                  {"seq", 1},
+                  {"samples",
+                   {{{"twin", "monitor-a01"}, {"telemetry", "hr"}, {"v", 80}},
+                    {{"twin", "monitor-b01"}, {"telemetry", "hr"}, {"v", 81}}}}});
+  EXPECT_EQ(refused["error"], "forbidden") << refused.dump();
+  nlohmann::json ok =
+      u.Exchange({{"op", "ingest"},
+                  {"seq", 2},
+                  {"samples", {{{"twin", "monitor-a01"}, {"telemetry", "hr"}, {"v", 82}}}}});
+  EXPECT_EQ(ok["op"], "ack") << ok.dump();
+  int allowed = 0;
+  for (const auto& r : Trail())
+    allowed += r.allowed && r.actor == "mon-a01" && r.patient == (*scope)->patient;
+  EXPECT_EQ(allowed, 1);
+}
+
 TEST_F(WsAccessTest, APrincipalThatMayNeitherReadNorWriteIsRefused) {
   const std::string metrics = Token(auth::TokenKind::kService, "prom", {}, auth::kScopeMetrics);
   EXPECT_EQ(Probe("Bearer " + metrics), 403);
@@ -330,6 +355,23 @@ TEST_F(PublisherAccessTest, ADeviceMayOnlyWriteItsOwnTwinsOverMqtt) {
   EXPECT_EQ(unknown, 1);
   EXPECT_EQ(anonymous, 1);
   EXPECT_LE(allowed, 1);  // once per patient, if the monitor belongs to one
+}
+
+TEST_F(PublisherAccessTest, ARefusedMessageMarksNoPatientAsAudited) {
+  Token(auth::TokenKind::kDevice, "mon-a01", {"monitor-a01"}, 0);
+  auto scope = scopes_->Resolve("monitor-a01");
+  ASSERT_TRUE(scope.ok());
+  ASSERT_FALSE((*scope)->patient.empty()) << "the fixture's monitor belongs to a patient";
+  PublisherAuthorizer authz(*access_, audit::Interface::kMqtt, /*refresh_ms=*/0);
+  // The own twin sorts first, the foreign one refuses the message: nothing was written.
+  EXPECT_EQ(authz.Authorize("mon-a01", "t", Batch({"monitor-a01", "monitor-b01"})).code(),
+            ErrorCode::kForbidden);
+  EXPECT_TRUE(authz.Authorize("mon-a01", "t", Batch({"monitor-a01"})).ok());
+  EXPECT_TRUE(authz.Authorize("mon-a01", "t", Batch({"monitor-a01"})).ok());
+  int allowed = 0;
+  for (const auto& r : Trail())
+    allowed += r.allowed && r.actor == "mon-a01" && r.patient == (*scope)->patient;
+  EXPECT_EQ(allowed, 1);  // the first allowed write, once
 }
 
 TEST_F(PublisherAccessTest, ARevokedOrAmbiguousTokenNameIsRefused) {

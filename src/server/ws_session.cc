@@ -9,7 +9,7 @@
 
 #include <algorithm>
 #include <deque>
-#include <unordered_set>
+#include <set>
 
 #include "auth/policy.h"
 #include "common/log.h"
@@ -401,8 +401,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   net::steady_timer timer_;
   beast::flat_buffer in_;
   live::ClientState client_;
-  std::unique_ptr<live::PresenceSession> presence_;   // set by the first `presence` op
-  std::unordered_set<std::string> written_patients_;  // audited ingest, once per patient
+  std::unique_ptr<live::PresenceSession> presence_;  // set by the first `presence` op
+  std::set<std::string> written_patients_;           // audited ingest, once per patient
   metrics::Counter& disconnects_slow_;
   std::deque<std::string> queue_;
   std::deque<std::string> backlog_;  // snapshot/history frames not yet queued (paced)
