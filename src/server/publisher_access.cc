@@ -70,12 +70,16 @@ Status PublisherAuthorizer::Authorize(std::string_view publisher, std::string_vi
   base.actor_role = std::string(auth::RoleName(principal.role));
   base.interface = interface_;
   base.detail = std::string(where.substr(0, 300));
-  size_t remembered = 0;
-  for (const auto& [name, patients] : audited_) remembered += patients.size();
-  if (remembered >= kMaxAudited) audited_.clear();
+  if (audited_count_ >= kMaxAudited) {
+    audited_.clear();
+    audited_count_ = 0;
+  }
   auto it = audited_.find(principal.name);
   if (it == audited_.end()) it = audited_.emplace(principal.name, std::set<std::string>{}).first;
-  return AuthorizeTwinWrites(ac_, principal, ingest::DistinctTwins(batch), base, &it->second);
+  const size_t before = it->second.size();
+  Status s = AuthorizeTwinWrites(ac_, principal, ingest::DistinctTwins(batch), base, &it->second);
+  audited_count_ += it->second.size() - before;
+  return s;
 }
 
 Status AuthorizeTwinWrites(AccessControl& ac, const auth::Principal& p,

@@ -60,6 +60,7 @@ class PublisherAuthorizer {
   };
   std::map<std::string, Cached, std::less<>> cache_;                   // bounded: see Lookup
   std::map<std::string, std::set<std::string>, std::less<>> audited_;  // publisher → patients
+  size_t audited_count_ = 0;  // patients over all publishers in audited_
 };
 
 }  // namespace lj::server
