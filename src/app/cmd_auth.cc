@@ -137,6 +137,32 @@ void RunUserList(const DataFlags& flags) {
   }
 }
 
+struct UserLinkFlags {
+  DataFlags data;
+  std::string name, url;
+  int ttl_min = 60;
+};
+
+// The web client's base URL for a config: --url, else the configured address and port.
+std::string BaseUrl(const Config& c) {
+  const std::string host = c.server.address == "0.0.0.0" ? "127.0.0.1" : c.server.address;
+  return fmt::format("{}://{}:{}", c.tls.enabled ? "https" : "http", host, c.server.port);
+}
+
+void RunUserLink(const UserLinkFlags& f) {
+  Stores s = OpenStores(f.data);
+  Result<auth::IssuedLoginCode> code = s.identities->CreateLoginCode(f.name, f.ttl_min * 60LL);
+  s.Record("login_link", code.ok(),
+           code.ok() ? "cli" : std::string(ErrorCodeName(code.status().code())),
+           fmt::format("user={} ttl_min={}", f.name, f.ttl_min));
+  if (!code.ok()) Finish(code.status());
+  std::string base = f.url.empty() ? BaseUrl(s.config) : f.url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::cerr << fmt::format("one-time login link for '{}', valid once for {} min:\n", f.name,
+                           f.ttl_min);
+  std::cout << base << "/#login=" << code->code << "\n" << std::flush;
+}
+
 void RunUserSetDisabled(const DataFlags& flags, const std::string& name, bool disabled) {
   Stores s = OpenStores(flags);
   Status st = s.identities->SetUserDisabled(name, disabled);
@@ -280,6 +306,17 @@ void AddAuthCommands(CLI::App& app) {
     AddDataFlags(cmd, *flags);
     cmd->callback([flags, name, disable] { RunUserSetDisabled(*flags, *name, disable); });
   }
+
+  auto link = std::make_shared<UserLinkFlags>();
+  CLI::App* link_cmd = user->add_subcommand(
+      "link", "Print a one-time login link for a user (opens a browser session once)");
+  link_cmd->add_option("name", link->name, "User name")->required();
+  link_cmd->add_option("--ttl", link->ttl_min, "Minutes the link stays valid (1..1440)")
+      ->check(CLI::Range(1, 1440));
+  link_cmd->add_option("--url", link->url,
+                       "Base URL of the web client (default: from the config's address and port)");
+  AddDataFlags(link_cmd, link->data);
+  link_cmd->callback([link] { RunUserLink(*link); });
 
   CLI::App* token = app.add_subcommand("token", "Manage API tokens (devices and services)");
   token->require_subcommand(1);

@@ -51,6 +51,15 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_by_user ON sessions(user);
 )sql",
+    // v2: one-time login codes (the demo's ready link, `lingjing user link`)
+    R"sql(
+CREATE TABLE login_codes (
+  hash TEXT PRIMARY KEY,
+  user TEXT NOT NULL REFERENCES users(name),
+  created_ns INTEGER NOT NULL,
+  expires_ns INTEGER NOT NULL
+);
+)sql",
 };
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 

@@ -104,6 +104,11 @@ struct IssuedSession {
   std::shared_ptr<const Principal> principal;
 };
 
+struct IssuedLoginCode {
+  std::string code;  // 43 base64url characters (256 random bits), shown once
+  int64_t expires_ns = 0;
+};
+
 struct BootstrapResult {
   bool created = false;  // false: users existed already; nothing was done
   std::string user;
@@ -134,6 +139,14 @@ class IdentityStore {
   // and opens a session. kUnauthorized on a wrong password, unknown or disabled user.
   Result<IssuedSession> Login(std::string_view user, std::string_view password);
   Status Logout(std::string_view session_secret);
+
+  // A one-time login code for an enabled user (the demo's ready link, `lingjing user link`):
+  // LoginWithCode exchanges it for a session once, within `ttl_s` (60..86400). Stored as its
+  // SHA-256 in auth.db, so a code made by the CLI works on a running server.
+  Result<IssuedLoginCode> CreateLoginCode(std::string_view user, int64_t ttl_s);
+  // kUnauthorized when the code is unknown, used, expired, or its user is disabled. The code is
+  // consumed (deleted) in the same transaction that checks it: two uses, one session.
+  Result<IssuedSession> LoginWithCode(std::string_view code);
 
   // The principal behind a credential (ParseAuthorization / ParseSessionCookie), or
   // kUnauthorized; kRateLimited when too many password checks run at once; kStorage.

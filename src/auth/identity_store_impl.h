@@ -39,6 +39,10 @@ struct IdentityStore::Impl {
   Result<std::shared_ptr<const Principal>> CheckPassword(std::string_view user,
                                                          std::string_view password);
 
+  // Inserts a session for `user` (caller holds `mu`; inside a transaction or not).
+  Result<IssuedSession> OpenSessionLocked(std::string_view user,
+                                          std::shared_ptr<const Principal> principal);
+
   const AuthOptions options;
   PasswordHasher hasher;
   std::unique_ptr<SqliteDb> db;

@@ -254,6 +254,35 @@ TEST_F(IdentityStoreTest, SessionsLoginCookieIdleAbsoluteAndLogout) {
   EXPECT_EQ(Cookie(s3->secret).status().message(), "session ended");
 }
 
+TEST_F(IdentityStoreTest, LoginCodesWorkOnceBeforeExpiryAndAcrossConnections) {
+  ASSERT_TRUE(store_->AddUser(Clinician("nurse.kim")).ok());
+  EXPECT_EQ(store_->CreateLoginCode("nobody", 600).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->CreateLoginCode("nurse.kim", 10).status().code(), ErrorCode::kInvalidArgument);
+  // Made by another connection (the CLI), used by the server's.
+  std::unique_ptr<IdentityStore> cli = Open();
+  Result<IssuedLoginCode> code = cli->CreateLoginCode("nurse.kim", 600);
+  ASSERT_TRUE(code.ok()) << code.status().ToString();
+  EXPECT_EQ(code->code.size(), 43u);
+  EXPECT_EQ(code->expires_ns, now_ + 600 * kS);
+  Result<IssuedSession> s = store_->LoginWithCode(code->code);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->principal->name, "nurse.kim");
+  Result<std::shared_ptr<const Principal>> p = Cookie(s->secret);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ((*p)->role, Role::kClinician);
+  // Once only, also from the other connection.
+  EXPECT_EQ(store_->LoginWithCode(code->code).status().message(), "unknown or used login code");
+  EXPECT_EQ(cli->LoginWithCode(code->code).status().code(), ErrorCode::kUnauthorized);
+  // Expiry, and a code whose user was disabled meanwhile.
+  Result<IssuedLoginCode> late = store_->CreateLoginCode("nurse.kim", 60);
+  now_ += 61 * kS;
+  EXPECT_EQ(store_->LoginWithCode(late->code).status().message(), "login code expired");
+  Result<IssuedLoginCode> dis = store_->CreateLoginCode("nurse.kim", 600);
+  ASSERT_TRUE(store_->SetUserDisabled("nurse.kim", true).ok());
+  EXPECT_EQ(store_->LoginWithCode(dis->code).status().message(), "user disabled");
+  EXPECT_EQ(store_->LoginWithCode("short").status().message(), "malformed login code");
+}
+
 TEST_F(IdentityStoreTest, SessionIdleTimeSurvivesReopenThroughFlush) {
   ASSERT_TRUE(store_->AddUser(Clinician("nurse.kim")).ok());
   Result<IssuedSession> s = store_->Login("nurse.kim", "long enough password");

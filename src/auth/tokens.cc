@@ -128,20 +128,17 @@ Status IdentityStore::RevokeToken(int64_t id) {
   return Status::Ok();  // already revoked
 }
 
-Result<IssuedSession> IdentityStore::Login(std::string_view user, std::string_view password) {
-  Result<std::shared_ptr<const Principal>> principal = impl_->CheckPassword(user, password);
-  if (!principal.ok()) return principal.status();
+Result<IssuedSession> IdentityStore::Impl::OpenSessionLocked(
+    std::string_view user, std::shared_ptr<const Principal> principal) {
   Result<std::string> secret = GenerateToken(TokenKind::kSession);
   if (!secret.ok()) return secret.status();
-  std::lock_guard lk(impl_->mu);
-  const int64_t now = impl_->Now();
-  const int64_t expires = now + impl_->options.session_absolute_s * 1'000'000'000;
-  SqliteDb& db = *impl_->db;
+  const int64_t now = Now();
+  const int64_t expires = now + options.session_absolute_s * 1'000'000'000;
   // Housekeeping: sessions past their absolute lifetime, or revoked, are of no further use.
-  if (Result<Query> gc = db.Prepare("DELETE FROM sessions WHERE expires_ns < ? OR revoked_ns > 0");
+  if (Result<Query> gc = db->Prepare("DELETE FROM sessions WHERE expires_ns < ? OR revoked_ns > 0");
       gc.ok())
     gc->Bind(1, now).Run().IgnoreError();  // best effort; retried at the next login
-  Result<Query> q = db.Prepare(
+  Result<Query> q = db->Prepare(
       "INSERT INTO sessions(hash, user, created_ns, last_seen_ns, expires_ns)"
       " VALUES(?, ?, ?, ?, ?)");
   if (!q.ok()) return q.status();
@@ -151,7 +148,70 @@ Result<IssuedSession> IdentityStore::Login(std::string_view user, std::string_vi
                          .Bind(4, now)
                          .Bind(5, expires)
                          .Run());
-  return IssuedSession{std::move(secret).value(), expires, std::move(principal).value()};
+  return IssuedSession{std::move(secret).value(), expires, std::move(principal)};
+}
+
+Result<IssuedSession> IdentityStore::Login(std::string_view user, std::string_view password) {
+  Result<std::shared_ptr<const Principal>> principal = impl_->CheckPassword(user, password);
+  if (!principal.ok()) return principal.status();
+  std::lock_guard lk(impl_->mu);
+  return impl_->OpenSessionLocked(user, std::move(principal).value());
+}
+
+Result<IssuedLoginCode> IdentityStore::CreateLoginCode(std::string_view user, int64_t ttl_s) {
+  if (ttl_s < 60 || ttl_s > 86400)
+    return Status(ErrorCode::kInvalidArgument, "a login code lives 60..86400 seconds");
+  Result<std::string> bytes = RandomBytes(32);
+  if (!bytes.ok()) return bytes.status();
+  std::string code = Base64UrlEncode(*bytes);
+  std::lock_guard lk(impl_->mu);
+  Result<Impl::UserRow> row = impl_->LoadUserLocked(user);
+  if (!row.ok())
+    return Status(row.status().code() == ErrorCode::kUnauthorized ? ErrorCode::kNotFound
+                                                                  : row.status().code(),
+                  fmt::format("user '{}': {}", user, row.status().message()));
+  const int64_t now = impl_->Now();
+  const int64_t expires = now + ttl_s * 1'000'000'000;
+  SqliteDb& db = *impl_->db;
+  if (Result<Query> gc = db.Prepare("DELETE FROM login_codes WHERE expires_ns < ?"); gc.ok())
+    gc->Bind(1, now).Run().IgnoreError();  // best effort
+  Result<Query> q =
+      db.Prepare("INSERT INTO login_codes(hash, user, created_ns, expires_ns) VALUES(?, ?, ?, ?)");
+  if (!q.ok()) return q.status();
+  LJ_RETURN_IF_ERROR(q->Bind(1, Sha256Hex(code)).Bind(2, user).Bind(3, now).Bind(4, expires).Run());
+  return IssuedLoginCode{std::move(code), expires};
+}
+
+Result<IssuedSession> IdentityStore::LoginWithCode(std::string_view code) {
+  if (code.size() != 43) return Status(ErrorCode::kUnauthorized, "malformed login code");
+  std::lock_guard lk(impl_->mu);
+  SqliteDb& db = *impl_->db;
+  Txn txn(db);
+  LJ_RETURN_IF_ERROR(txn.Begin());
+  Result<Query> q = db.Prepare("SELECT user, expires_ns FROM login_codes WHERE hash = ?");
+  if (!q.ok()) return q.status();
+  const std::string hash = Sha256Hex(code);
+  Result<bool> found = q->Bind(1, hash).Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return Status(ErrorCode::kUnauthorized, "unknown or used login code");
+  const std::string user = q->Text(0);
+  const int64_t expires = q->Int(1);
+  Result<Query> del = db.Prepare("DELETE FROM login_codes WHERE hash = ?");
+  if (!del.ok()) return del.status();
+  LJ_RETURN_IF_ERROR(del->Bind(1, hash).Run());
+  if (expires <= impl_->Now()) {
+    LJ_RETURN_IF_ERROR(txn.Commit());
+    return Status(ErrorCode::kUnauthorized, "login code expired");
+  }
+  Result<Impl::UserRow> row = impl_->LoadUserLocked(user);
+  if (!row.ok()) {
+    LJ_RETURN_IF_ERROR(txn.Commit());
+    return row.status();
+  }
+  Result<IssuedSession> s = impl_->OpenSessionLocked(user, UserPrincipal(row->info));
+  if (!s.ok()) return s.status();
+  LJ_RETURN_IF_ERROR(txn.Commit());
+  return s;
 }
 
 Status IdentityStore::Logout(std::string_view session_secret) {

@@ -33,6 +33,7 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /classic", "YYYYYYYY"},
     {"GET /healthz", "YYYYYYYY"},
     {"POST /api/v1/login", "YYYYYYYY"},
+    {"POST /api/v1/login/link", "YYYYYYYY"},
     {"POST /api/v1/logout", "YYYYYYYY"},
     {"GET /ping", "YYYYYYYN"},
     {"GET /api/v1", "YYYYYYYN"},

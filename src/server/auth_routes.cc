@@ -3,8 +3,9 @@
 //
 // Login: POST /api/v1/login {"name", "password"} → a browser session in the cookie
 // (HttpOnly; SameSite=Strict; Path=/; Max-Age = the absolute session lifetime; Secure when
-// configured). Failed logins are audited and limited per remote address and per user name
-// (LoginLimiter: `burst` failures, then one per `refill_s`; 429 rate_limited meanwhile).
+// configured). POST /api/v1/login/link {"code"} does the same for a one-time ready-link code.
+// Failed logins are audited and limited per remote address and per user name (LoginLimiter: `burst`
+// failures, then one per `refill_s`; 429 rate_limited meanwhile).
 #include <fmt/format.h>
 
 #include <charconv>
@@ -45,6 +46,25 @@ std::string SessionCookie(const AccessControl& ac, const std::string& value, int
   return c;
 }
 
+Response SessionOpened(AccessControl& ac, const Request& req, const RouteMatch& m,
+                       const auth::IssuedSession& s, const char* how) {
+  const auth::Principal& p = *s.principal;
+  audit::Record ok = LoginRecord(m, p.name, true, how);
+  ok.actor_role = std::string(auth::RoleName(p.role));
+  if (!ac.audit.Append(std::move(ok)).ok()) {
+    (void)ac.identities.Logout(s.secret);
+    return ErrorResponse(req, Status(ErrorCode::kUnavailable, "audit trail unavailable"));
+  }
+  Response r = JsonResponse(req, 200,
+                            {{"name", p.name},
+                             {"role", std::string(auth::RoleName(p.role))},
+                             {"expires", FormatRfc3339(s.expires_ns)}});
+  r.set(http::field::set_cookie,
+        SessionCookie(ac, s.secret, ac.identities.options().session_absolute_s));
+  r.set(http::field::cache_control, "no-store");
+  return r;
+}
+
 Response Login(ServerContext& ctx, const Request& req, const RouteMatch& m) {
   if (!ctx.access) return ErrorResponse(req, Disabled());
   AccessControl& ac = *ctx.access;
@@ -71,21 +91,35 @@ Response Login(ServerContext& ctx, const Request& req, const RouteMatch& m) {
       return ErrorResponse(req, Status(ErrorCode::kUnavailable, "audit trail unavailable"));
     return ErrorResponse(req, Status(ErrorCode::kUnauthorized, "wrong user name or password"));
   }
-  audit::Record ok = LoginRecord(m, name, true, "password");
-  ok.actor_role = std::string(auth::RoleName(s->principal->role));
-  if (!ac.audit.Append(std::move(ok)).ok()) {
-    (void)ac.identities.Logout(s->secret);
-    return ErrorResponse(req, Status(ErrorCode::kUnavailable, "audit trail unavailable"));
+  return SessionOpened(ac, req, m, *s, "password");
+}
+
+// POST /api/v1/login/link {"code"}: the one-time code of a ready link (`#login=<code>`).
+Response LoginWithCode(ServerContext& ctx, const Request& req, const RouteMatch& m) {
+  if (!ctx.access) return ErrorResponse(req, Disabled());
+  AccessControl& ac = *ctx.access;
+  nlohmann::json j = nlohmann::json::parse(req.body(), nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("code") || !j["code"].is_string())
+    return ErrorResponse(req,
+                         Status(ErrorCode::kInvalidArgument, "body must be {\"code\": \"...\"}"));
+  const std::string host_key = "ip:" + HostOf(m.remote);
+  const int64_t now = NowNs();
+  if (!ac.limiter.Allowed(host_key, now)) {
+    if (!ac.audit.Append(LoginRecord(m, "", false, "rate_limited")).ok())
+      return ErrorResponse(req, Status(ErrorCode::kUnavailable, "audit trail unavailable"));
+    return ErrorResponse(
+        req, Status(ErrorCode::kRateLimited, "too many failed logins; wait and try again"));
   }
-  const auth::Principal& p = *s->principal;
-  Response r = JsonResponse(req, 200,
-                            {{"name", p.name},
-                             {"role", std::string(auth::RoleName(p.role))},
-                             {"expires", FormatRfc3339(s->expires_ns)}});
-  r.set(http::field::set_cookie,
-        SessionCookie(ac, s->secret, ac.identities.options().session_absolute_s));
-  r.set(http::field::cache_control, "no-store");
-  return r;
+  Result<auth::IssuedSession> s = ac.identities.LoginWithCode(j["code"].get<std::string>());
+  if (!s.ok()) {
+    if (s.status().code() != ErrorCode::kUnauthorized) return ErrorResponse(req, s.status());
+    ac.limiter.Fail(host_key, now);
+    if (!ac.audit.Append(LoginRecord(m, "", false, s.status().message())).ok())
+      return ErrorResponse(req, Status(ErrorCode::kUnavailable, "audit trail unavailable"));
+    return ErrorResponse(req, Status(ErrorCode::kUnauthorized,
+                                     "this login link is not valid (used, expired or unknown)"));
+  }
+  return SessionOpened(ac, req, m, *s, "link");
 }
 
 Response Logout(ServerContext& ctx, const Request& req, const RouteMatch& m) {
@@ -177,6 +211,9 @@ void AddAuthRoutes(std::vector<Route>& routes) {
   routes.push_back({V::post, "/api/v1/login",
                     "Log in ({\"name\", \"password\"}) → session cookie (rate-limited).", Login,
                     Access::Public()});
+  routes.push_back({V::post, "/api/v1/login/link",
+                    "Log in with a one-time ready-link code ({\"code\"}) → session cookie.",
+                    LoginWithCode, Access::Public()});
   routes.push_back(
       {V::post, "/api/v1/logout", "End the session of the cookie.", Logout, Access::Public()});
   routes.push_back(
