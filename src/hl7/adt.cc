@@ -198,6 +198,12 @@ bool IsSupportedAdtEvent(std::string_view t) {
          t == "A13";
 }
 
+std::string AdtPatientTwin(const Message& msg) {
+  const Segment* pid = msg.Find("PID");
+  const std::string mrn = pid == nullptr ? "" : Mrn(*pid);
+  return mrn.empty() ? "" : PatientIdForMrn(mrn);
+}
+
 std::vector<AckIssue> ApplyAdt(const Message& msg, WardIndex& ward) {
   const std::string event = msg.TriggerEvent();
   Result<Demographics> demo = ReadPid(msg);

@@ -22,6 +22,9 @@ namespace lj::hl7 {
 
 bool IsSupportedAdtEvent(std::string_view trigger);
 
+// The Patient twin id an ADT message concerns (from PID-3), "" when it names none.
+std::string AdtPatientTwin(const Message& msg);
+
 // Returns the issues that make the answer AE (empty: AA).
 std::vector<AckIssue> ApplyAdt(const Message& msg, WardIndex& ward);
 

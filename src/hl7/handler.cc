@@ -67,7 +67,7 @@ MessageHandler::Outcome MessageHandler::Finish(const AckContext& ctx, std::strin
 }
 
 MessageHandler::Outcome MessageHandler::Handle(std::string_view payload, bool oversize,
-                                               size_t total_bytes) {
+                                               size_t total_bytes, std::string_view remote) {
   if (oversize) {
     return Finish(
         SalvageAckContext(payload), "other", AckCode::kReject,
@@ -132,11 +132,32 @@ MessageHandler::Outcome MessageHandler::Handle(std::string_view payload, bool ov
         9, kHl7UnsupportedMessageType, ErrorCode::kUnsupported,
         fmt::format("MSH-9: unsupported message type '{}' (ADT, ORU^R01)", type.substr(0, 8))));
   }
-  std::vector<AckIssue> issues = adt ? ApplyAdt(msg, ward_) : HandleOru(msg);
+  const std::string what = label + " " + ctx.control_id.substr(0, 64);
+  MessageAccess access{remote, what};
+  std::vector<AckIssue> issues;
+  if (adt) {
+    const std::string patient = AdtPatientTwin(msg);
+    access.graph_change = true;
+    access.patient = patient;
+    if (std::optional<AckIssue> no = Refused(access)) return reject(std::move(*no));
+    issues = ApplyAdt(msg, ward_);
+  } else {
+    issues = HandleOru(msg, access);
+    if (issues.size() == 1 &&
+        (issues[0].code == ErrorCode::kForbidden || issues[0].code == ErrorCode::kUnavailable))
+      return reject(std::move(issues[0]));
+  }
   return Finish(ctx, label, issues.empty() ? AckCode::kAccept : AckCode::kError, issues);
 }
 
-std::vector<AckIssue> MessageHandler::HandleOru(const Message& msg) {
+std::optional<AckIssue> MessageHandler::Refused(const MessageAccess& access) {
+  if (!options_.authorize) return std::nullopt;
+  Status s = options_.authorize(access);
+  if (s.ok()) return std::nullopt;
+  return AckIssue{"", kHl7InternalError, s.code(), s.message()};
+}
+
+std::vector<AckIssue> MessageHandler::HandleOru(const Message& msg, const MessageAccess& access) {
   OruResult r;
   OruOptions o;
   o.default_offset_minutes = options_.default_offset_minutes;
@@ -144,6 +165,12 @@ std::vector<AckIssue> MessageHandler::HandleOru(const Message& msg) {
   BuildOruBatch(msg, ward_, o, &r);
   obx_ignored_.Inc(r.ignored);
   if (r.batch.samples.empty() && r.batch.rejects.empty()) return {};
+  if (options_.authorize) {
+    const std::vector<std::string> twins = ingest::DistinctTwins(r.batch);
+    MessageAccess a = access;
+    a.twins = &twins;
+    if (std::optional<AckIssue> no = Refused(a)) return {std::move(*no)};
+  }
   ingest::IngestReport report = sink_.Ingest(r.batch, ingest::Protocol::kHl7);
   std::vector<AckIssue> issues;
   for (const ingest::Reject& rj : report.rejects) {

@@ -8,8 +8,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "graph/twin_graph.h"
 #include "hl7/ack.h"
@@ -19,9 +22,22 @@
 
 namespace lj::hl7 {
 
+// What a message is about to do, for an access check before it does it.
+struct MessageAccess {
+  std::string_view remote;                          // the sender's address
+  std::string_view message;                         // "ADT^A01 <control id>", for the audit trail
+  bool graph_change = false;                        // ADT: changes the twin graph
+  std::string_view patient;                         // ADT: the patient twin (may be empty)
+  const std::vector<std::string>* twins = nullptr;  // ORU^R01: every twin it writes
+};
+// kForbidden (or kUnavailable when the check cannot be recorded) refuses the whole message with
+// AR; nothing of it is applied.
+using Authorizer = std::function<Status(const MessageAccess&)>;
+
 struct HandlerOptions {
   std::string application = "LINGJING";  // MSH-3 of ACKs when the message named no MSH-5
   int default_offset_minutes = 0;        // for DTM values without offset (and no MSH-7 offset)
+  Authorizer authorize;                  // optional ([auth] enabled): checked per message
 };
 
 class MessageHandler {
@@ -34,13 +50,17 @@ class MessageHandler {
     AckCode code = AckCode::kAccept;
   };
   // `oversize`: the frame exceeded the limit and `payload` holds only its beginning.
-  Outcome Handle(std::string_view payload, bool oversize = false, size_t total_bytes = 0);
+  // `remote`: the sender's address (for the access check).
+  Outcome Handle(std::string_view payload, bool oversize = false, size_t total_bytes = 0,
+                 std::string_view remote = "");
 
  private:
   std::string NextControlId();
   Outcome Finish(const AckContext& ctx, std::string_view type, AckCode code,
                  const std::vector<AckIssue>& issues);
-  std::vector<AckIssue> HandleOru(const Message& msg);
+  std::vector<AckIssue> HandleOru(const Message& msg, const MessageAccess& access);
+  // The access check's refusal as an issue, or nullopt when allowed (or no check configured).
+  std::optional<AckIssue> Refused(const MessageAccess& access);
 
   WardIndex ward_;
   ingest::IngestSink& sink_;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 
 #include <array>
 #include <atomic>
@@ -19,7 +20,7 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-class Connection;
+using TlsStream = asio::ssl::stream<tcp::socket>;
 
 }  // namespace
 
@@ -27,10 +28,15 @@ struct MllpServer::Impl {
   Impl(const MllpOptions& o, graph::TwinGraph& graph, ingest::IngestSink& sink,
        metrics::Registry& m)
       : options(o),
-        handler(graph, sink, m, HandlerOptions{o.application, o.default_offset_minutes}),
+        handler(graph, sink, m,
+                HandlerOptions{o.application, o.default_offset_minutes, o.authorize}),
         connections_total(m.GetCounter("lj_hl7_connections_total", "MLLP connections accepted")),
         connections_rejected(m.GetCounter("lj_hl7_connections_rejected_total",
                                           "MLLP connections closed at once: max_connections")),
+        connections_refused(m.GetCounter("lj_hl7_connections_refused_total",
+                                         "MLLP connections closed at once: address not in allow")),
+        tls_failures(m.GetCounter("lj_hl7_tls_handshake_failures_total",
+                                  "MLLP connections closed: TLS handshake failed or stalled")),
         connections_active(m.GetGauge("lj_hl7_connections_active", "Open MLLP connections")),
         garbage(Framing(m, "garbage")),
         truncated(Framing(m, "truncated")),
@@ -48,6 +54,8 @@ struct MllpServer::Impl {
   MessageHandler handler;
   metrics::Counter& connections_total;
   metrics::Counter& connections_rejected;
+  metrics::Counter& connections_refused;
+  metrics::Counter& tls_failures;
   metrics::Gauge& connections_active;
   metrics::Counter& garbage;
   metrics::Counter& truncated;
@@ -58,15 +66,23 @@ struct MllpServer::Impl {
   std::unique_ptr<asio::io_context> io;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
+  std::vector<asio::ip::network_v4> allow_v4;
+  std::vector<asio::ip::network_v6> allow_v6;
+  bool Allowed(const asio::ip::address& a) const;
 };
 
 namespace {
 
-class Connection : public std::enable_shared_from_this<Connection> {
+// Stream: tcp::socket (plain MLLP) or TlsStream (MLLP over TLS, handshake first).
+template <typename Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Connection(MllpServer::Impl& impl, tcp::socket socket)
+  Connection(MllpServer::Impl& impl, Stream stream, std::string remote)
       : impl_(impl),
-        socket_(std::move(socket)),
+        remote_(std::move(remote)),
+        socket_(std::move(stream)),
         timer_(socket_.get_executor()),
         deframer_(impl.options.max_message_bytes) {
     impl_.active.fetch_add(1);
@@ -78,27 +94,50 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Start() {
-    ArmTimer();
-    Read();
+    if constexpr (kTls) {
+      // The handshake has the idle timeout (30 s when there is none): a stalled one is dropped.
+      ArmTimer(impl_.options.idle_timeout_s > 0 ? impl_.options.idle_timeout_s : 30);
+      socket_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](
+                                                                  boost::system::error_code ec) {
+        if (ec) {
+          self->impl_.tls_failures.Inc();
+          LJ_LOG_DEBUG("hl7 tls handshake failed", "remote", self->remote_, "error", ec.message());
+          self->timer_.cancel();
+          self->Lowest().close(ec);
+          return;
+        }
+        self->ArmTimer(self->impl_.options.idle_timeout_s);
+        self->Read();
+      });
+    } else {
+      ArmTimer(impl_.options.idle_timeout_s);
+      Read();
+    }
   }
 
  private:
-  void ArmTimer() {
-    if (impl_.options.idle_timeout_s <= 0) return;
-    timer_.expires_after(std::chrono::seconds(impl_.options.idle_timeout_s));
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  tcp::socket& Lowest() {
+    if constexpr (kTls)
+      return socket_.next_layer();
+    else
+      return socket_;
+  }
+
+  void ArmTimer(int seconds) {
+    if (seconds <= 0) return;
+    timer_.expires_after(std::chrono::seconds(seconds));
+    timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (ec) return;  // re-armed or cancelled
       LJ_LOG_DEBUG("hl7 connection idle, closing");
       boost::system::error_code ignored;
-      self->socket_.close(ignored);
+      self->Lowest().close(ignored);
     });
   }
 
   void Read() {
     socket_.async_read_some(asio::buffer(buf_),
-                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                              self->OnRead(ec, n);
-                            });
+                            [self = this->shared_from_this()](boost::system::error_code ec,
+                                                              size_t n) { self->OnRead(ec, n); });
   }
 
   void OnRead(boost::system::error_code ec, size_t n) {
@@ -106,7 +145,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       timer_.cancel();
       return;  // closed by the peer, the idle timer or Stop()
     }
-    ArmTimer();
+    ArmTimer(impl_.options.idle_timeout_s);
     deframer_.Feed(std::string_view(buf_.data(), n),
                    [this](const MllpFrameEvent& ev) { out_ += MllpFrame(HandleFrame(ev)); });
     CountFraming();
@@ -115,7 +154,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     asio::async_write(socket_, asio::buffer(out_),
-                      [self = shared_from_this()](boost::system::error_code wec, size_t) {
+                      [self = this->shared_from_this()](boost::system::error_code wec, size_t) {
                         self->out_.clear();
                         if (wec) {
                           self->timer_.cancel();
@@ -127,7 +166,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::string HandleFrame(const MllpFrameEvent& ev) {
     try {
-      return impl_.handler.Handle(ev.payload, ev.oversize, ev.total_bytes).ack;
+      return impl_.handler.Handle(ev.payload, ev.oversize, ev.total_bytes, remote_).ack;
     } catch (const std::exception& e) {
       LJ_LOG_ERROR("hl7 handler failed", "error", e.what());
       return BuildAck(SalvageAckContext(ev.payload), AckCode::kReject, "LJERROR", 0,
@@ -146,7 +185,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   MllpServer::Impl& impl_;
-  tcp::socket socket_;
+  const std::string remote_;
+  Stream socket_;
   asio::steady_timer timer_;
   MllpDeframer deframer_;
   std::array<char, 16384> buf_{};
@@ -157,26 +197,88 @@ class Connection : public std::enable_shared_from_this<Connection> {
 }  // namespace
 
 void MllpServer::Impl::Accept() {
-  acceptor->async_accept(asio::make_strand(*io),
-                         [this](boost::system::error_code ec, tcp::socket socket) {
-                           if (ec) {
-                             if (ec == asio::error::operation_aborted || stopped.load()) return;
-                             LJ_LOG_WARN("hl7 accept failed", "error", ec.message());
-                           } else if (active.load() >= options.max_connections) {
-                             connections_rejected.Inc();
-                             LJ_LOG_WARN("hl7 connection refused: max_connections reached", "max",
-                                         options.max_connections);
-                             boost::system::error_code ignored;
-                             socket.close(ignored);
-                           } else {
-                             connections_total.Inc();
-                             std::make_shared<Connection>(*this, std::move(socket))->Start();
-                           }
-                           Accept();
-                         });
+  acceptor->async_accept(
+      asio::make_strand(*io), [this](boost::system::error_code ec, tcp::socket socket) {
+        if (ec) {
+          if (ec == asio::error::operation_aborted || stopped.load()) return;
+          LJ_LOG_WARN("hl7 accept failed", "error", ec.message());
+          Accept();
+          return;
+        }
+        boost::system::error_code rec;
+        const tcp::endpoint peer = socket.remote_endpoint(rec);
+        if (rec || !Allowed(peer.address())) {
+          connections_refused.Inc();
+          LJ_LOG_WARN("hl7 connection refused: address not in [hl7] allow", "remote",
+                      rec ? std::string("?") : peer.address().to_string());
+          boost::system::error_code ignored;
+          socket.close(ignored);
+        } else if (active.load() >= options.max_connections) {
+          connections_rejected.Inc();
+          LJ_LOG_WARN("hl7 connection refused: max_connections reached", "max",
+                      options.max_connections);
+          boost::system::error_code ignored;
+          socket.close(ignored);
+        } else {
+          connections_total.Inc();
+          std::string remote = fmt::format("{}:{}", peer.address().to_string(), peer.port());
+          if (options.tls)
+            std::make_shared<Connection<TlsStream>>(
+                *this, TlsStream(std::move(socket), *options.tls), std::move(remote))
+                ->Start();
+          else
+            std::make_shared<Connection<tcp::socket>>(*this, std::move(socket), std::move(remote))
+                ->Start();
+        }
+        Accept();
+      });
+}
+
+bool MllpServer::Impl::Allowed(const asio::ip::address& address) const {
+  if (options.allow.empty()) return true;
+  asio::ip::address a = address;
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  if (a.is_v4()) {
+    for (const asio::ip::network_v4& n : allow_v4)
+      if (asio::ip::network_v4(a.to_v4(), n.prefix_length()).canonical() == n) return true;
+    return false;
+  }
+  for (const asio::ip::network_v6& n : allow_v6)
+    if (asio::ip::network_v6(a.to_v6(), n.prefix_length()).canonical() == n) return true;
+  return false;
+}
+
+// "10.1.0.0/16" / "::1/128" (a bare address means the one host), canonical (host bits zero).
+Status ParseAllow(const std::vector<std::string>& allow, std::vector<asio::ip::network_v4>* v4,
+                  std::vector<asio::ip::network_v6>* v6) {
+  for (const std::string& cidr : allow) {
+    boost::system::error_code ec;
+    const size_t slash = cidr.find('/');
+    const asio::ip::address a = asio::ip::make_address(cidr.substr(0, slash), ec);
+    int prefix = a.is_v4() ? 32 : 128;
+    if (!ec && slash != std::string::npos) {
+      const std::string p = cidr.substr(slash + 1);
+      prefix = -1;
+      if (!p.empty() && p.size() <= 3 && p.find_first_not_of("0123456789") == std::string::npos)
+        prefix = std::stoi(p);
+    }
+    if (ec || prefix < 0 || prefix > (a.is_v4() ? 32 : 128))
+      return Status(
+          ErrorCode::kInvalidArgument,
+          fmt::format("hl7.allow: '{}' is not an address or CIDR network", cidr.substr(0, 64)));
+    if (a.is_v4())
+      v4->push_back(asio::ip::network_v4(a.to_v4(), prefix).canonical());
+    else
+      v6->push_back(asio::ip::network_v6(a.to_v6(), prefix).canonical());
+  }
+  return Status::Ok();
 }
 
 Status ValidateOptions(const MllpOptions& o) {
+  std::vector<asio::ip::network_v4> v4;
+  std::vector<asio::ip::network_v6> v6;
+  LJ_RETURN_IF_ERROR(ParseAllow(o.allow, &v4, &v6));
   if (o.max_message_bytes < 64 || o.max_message_bytes > (64u << 20)) {
     return Status(ErrorCode::kInvalidArgument, "hl7.max_message_bytes must be 64 B .. 64 MiB");
   }
@@ -201,6 +303,7 @@ Result<std::unique_ptr<MllpServer>> MllpServer::Start(const MllpOptions& options
                                                       metrics::Registry& metrics) {
   LJ_RETURN_IF_ERROR(ValidateOptions(options));
   auto impl = std::make_unique<Impl>(options, graph, sink, metrics);
+  LJ_RETURN_IF_ERROR(ParseAllow(options.allow, &impl->allow_v4, &impl->allow_v6));
   impl->io = std::make_unique<asio::io_context>(options.threads);
   boost::system::error_code ec;
   const asio::ip::address addr = asio::ip::make_address(options.address, ec);

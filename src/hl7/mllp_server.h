@@ -6,10 +6,13 @@
 //
 // Contract: a bad message (unparseable, unsupported, oversize) is answered with AR/AE and the
 // connection stays open; connections close only on peer close, socket error, idle timeout
-// (no bytes for idle_timeout_s) or Stop(). Connections beyond max_connections are closed at
-// once (counted). Metrics: lj_hl7_connections_total, lj_hl7_connections_rejected_total,
-// lj_hl7_connections_active, lj_hl7_framing_errors_total{kind=garbage|truncated|oversize},
-// plus the handler's lj_hl7_messages_total{type,ack}.
+// (no bytes for idle_timeout_s) or Stop(). Connections beyond max_connections, and from
+// addresses outside `allow`, are closed at once (counted, logged). With `authorize` set, every
+// message is checked before it changes anything (refused: AR, nothing applied). Metrics:
+// lj_hl7_connections_total, lj_hl7_connections_rejected_total, lj_hl7_connections_active,
+// lj_hl7_framing_errors_total{kind=garbage|truncated|oversize}, lj_hl7_connections_refused_total
+// (not in `allow`), lj_hl7_tls_handshake_failures_total, plus the handler's
+// lj_hl7_messages_total{type,ack}.
 // Thread-safety: Start/Stop/port from any thread. After Stop() returns, the graph and the sink
 // are never called again.
 #pragma once
@@ -17,11 +20,17 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "graph/twin_graph.h"
+#include "hl7/handler.h"
 #include "ingest/ingest_sink.h"
 #include "metrics/metrics.h"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace lj::hl7 {
 
@@ -34,6 +43,12 @@ struct MllpOptions {
   int threads = 1;
   std::string application = "LINGJING";  // MSH-3 of ACKs when the message named no MSH-5
   int default_offset_minutes = 0;        // DTM without offset and no MSH-7 offset: UTC+this
+  // Source networks allowed to connect (CIDR, "10.1.0.0/16", "::1/128"); empty = any address.
+  std::vector<std::string> allow = {"127.0.0.0/8", "::1/128"};
+  Authorizer authorize;  // optional per-message access check ([auth] enabled; not config)
+  // MLLP over TLS when set (built by the caller, e.g. server::MakeServerTls): the handshake
+  // must finish within idle_timeout_s (or 30 s); failures are counted and the connection closed.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 // Checks ranges (max_message_bytes 64 B..64 MiB, threads 1..16, max_connections >= 1, ...).

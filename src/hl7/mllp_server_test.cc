@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <cmath>
 #include <filesystem>
+#include <functional>
 
 #include "common/time.h"
 #include "hl7/dtm.h"
@@ -15,6 +18,7 @@
 #include "hl7/mllp.h"
 #include "live/live_state.h"
 #include "live/pipeline.h"
+#include "server/tls.h"
 #include "sim/ward_builder.h"
 
 namespace lj::hl7 {
@@ -94,9 +98,15 @@ class MllpServerTest : public ::testing::Test {
     Status s = sim::BuildWard(*graph_, layout);
     ASSERT_TRUE(s.ok()) << s.ToString();
     pipeline_ = std::make_unique<live::Pipeline>(*live_, metrics_, live::PipelineOptions{});
+    Restart([](MllpOptions&) {});
+  }
+  // (Re)starts the server with the fixture's options changed by `change`.
+  void Restart(const std::function<void(MllpOptions&)>& change) {
+    server_.reset();
     MllpOptions o;
     o.port = 0;
     o.max_message_bytes = 4096;
+    change(o);
     auto server = MllpServer::Start(o, *graph_, *pipeline_, metrics_);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
@@ -431,6 +441,93 @@ TEST_F(MllpServerTest, OruRejectsAreReportedWhileTheRestIsAccepted) {
   EXPECT_EQ(ack.Get("MSA-1"), "AE");
   EXPECT_NE(ack.Get("ERR-8").find("unknown patient MRN 'NOBODY'"), std::string::npos)
       << ack.Get("ERR-8");
+}
+
+TEST_F(MllpServerTest, AnAuthorizerSeesEveryMessageAndARefusalIsArWithNothingApplied) {
+  std::vector<std::string> seen;
+  Restart([&](MllpOptions& o) {
+    o.authorize = [&](const MessageAccess& a) {
+      std::string twins;
+      if (a.twins)
+        for (const std::string& t : *a.twins) twins += t + ",";
+      seen.push_back(fmt::format("{} {} {} {} {}", a.remote.substr(0, 10), a.message,
+                                 a.graph_change ? "graph" : "write", a.patient, twins));
+      if (a.patient == "patient-mrn-MRN900002" || twins.find("monitor-a02") != std::string::npos)
+        return Status(ErrorCode::kForbidden, "write_telemetry not allowed on twin 'monitor-a02'");
+      return Status::Ok();
+    };
+  });
+  Client c(server_->port());
+  // ADT: allowed, and refused with nothing changed.
+  EXPECT_EQ(c.Send(Adt("A01", "M1", "MRN900001", "A01")).Get("MSA-1"), "AA");
+  Message no = c.Send(Adt("A01", "M2", "MRN900002", "A03"));
+  EXPECT_EQ(no.Get("MSA-1"), "AR");
+  EXPECT_EQ(no.Get("MSA-2"), "M2");
+  EXPECT_EQ(no.Get("ERR-5"), "1011");
+  EXPECT_NE(no.Get("ERR-8").find("not allowed"), std::string::npos) << no.Get("ERR-8");
+  EXPECT_FALSE(graph_->GetTwin("patient-mrn-MRN900002").ok());
+  EXPECT_EQ(Occupant("bed-a03"), "patient-a03");
+  // ORU: the twins it would write are checked before anything is ingested.
+  const std::string ts = FormatDtm(NowNs() - 30'000'000'000);
+  const std::string hr =
+      fmt::format("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC||81|/min^^UCUM|||||F|||{}\r", ts);
+  const std::string mrn2 = graph_->GetTwin("patient-a02")->properties["mrn"];
+  const std::string mrn4 = graph_->GetTwin("patient-a04")->properties["mrn"];
+  EXPECT_EQ(c.Send(Oru("O1", mrn2, hr)).Get("MSA-1"), "AR");
+  EXPECT_TRUE(std::isnan(Latest("monitor-a02", "hr").first));
+  EXPECT_EQ(c.Send(Oru("O2", mrn4, hr)).Get("MSA-1"), "AA");
+  EXPECT_DOUBLE_EQ(Latest("monitor-a04", "hr").first, 81);
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0], "127.0.0.1: ADT^A01 M1 graph patient-mrn-MRN900001 ");
+  EXPECT_EQ(seen[2], "127.0.0.1: ORU^R01 O1 write  monitor-a02,");
+  EXPECT_EQ(Counter("lj_hl7_messages_total{type=\"ORU^R01\",ack=\"AR\"}"), 1u);
+}
+
+TEST_F(MllpServerTest, SendersOutsideTheAllowListAreClosedAtOnce) {
+  Restart([](MllpOptions& o) { o.allow = {"10.0.0.0/8", "fd00::/8"}; });
+  {
+    Client outsider(server_->port());
+    EXPECT_TRUE(outsider.ClosedByPeer());
+  }
+  EXPECT_EQ(Counter("lj_hl7_connections_refused_total"), 1u);
+  Restart([](MllpOptions& o) { o.allow = {"10.0.0.0/8", "127.0.0.1"}; });
+  Client insider(server_->port());
+  EXPECT_EQ(insider.Send(Adt("A01", "M1", "MRN900001", "A01")).Get("MSA-1"), "AA");
+  EXPECT_EQ(Counter("lj_hl7_connections_refused_total"), 1u);
+  for (const char* bad : {"10.0.0.0/33", "10.0.0/8", "host.example", "::1/129", "10.0.0.0/"}) {
+    MllpOptions o;
+    o.allow = {bad};
+    EXPECT_EQ(ValidateOptions(o).code(), ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST_F(MllpServerTest, MllpOverTlsAndAPlainSenderOnTheTlsPort) {
+  server::TlsOptions to;
+  to.enabled = true;
+  to.dev_dir = (dir_ / "tls").string();
+  Result<server::ServerTls> tls = server::MakeServerTls(to);
+  ASSERT_TRUE(tls.ok()) << tls.status().ToString();
+  Restart([&](MllpOptions& o) { o.tls = tls->context; });
+  asio::io_context io;
+  asio::ssl::context cctx(asio::ssl::context::tls_client);
+  cctx.load_verify_file(tls->cert_file);  // trusts exactly the development certificate
+  cctx.set_verify_mode(asio::ssl::verify_peer);
+  asio::ssl::stream<tcp::socket> s(io, cctx);
+  s.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  s.handshake(asio::ssl::stream_base::client);
+  asio::write(s, asio::buffer(MllpFrame(Adt("A01", "T1", "MRN900001", "A01"))));
+  std::string in;
+  const size_t n = asio::read_until(s, asio::dynamic_buffer(in), "\x1c\r");
+  Result<Message> ack = Message::Parse(in.substr(1, n - 3));
+  ASSERT_TRUE(ack.ok()) << ack.status().ToString();
+  EXPECT_EQ(ack->Get("MSA-1"), "AA") << ack->Get("ERR-8");
+  EXPECT_EQ(Occupant("bed-a01"), "patient-mrn-MRN900001");
+  // A plain MLLP sender on the TLS port gets no ACK: its bytes are not a handshake.
+  Client plain(server_->port());
+  plain.Write(MllpFrame(Adt("A01", "P1", "MRN900002", "A02")));
+  EXPECT_TRUE(plain.ClosedByPeer());
+  EXPECT_EQ(Counter("lj_hl7_tls_handshake_failures_total"), 1u);
+  EXPECT_EQ(Occupant("bed-a02"), "patient-a02");
 }
 
 TEST(MllpServerLimitsTest, MaxConnectionsAndIdleTimeoutCloseConnections) {
