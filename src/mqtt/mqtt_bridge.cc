@@ -7,6 +7,7 @@
 // exponentially (1 s .. 30 s) between attempts; Stop() wakes it and joins within ~100 ms.
 #include "mqtt/mqtt_bridge.h"
 
+#include <fmt/format.h>
 #include <mosquitto.h>
 
 #include <algorithm>
@@ -316,10 +317,21 @@ Result<std::unique_ptr<MqttBridge>> MqttBridge::Start(const Config& config,
       return Status(ErrorCode::kInvalidArgument, "mqtt: bad username/password: " + ErrorText(rc));
     }
   }
+  if (c.tls) {
+    int rc = mosquitto_tls_set(im.mosq, c.tls_ca_file.c_str(), nullptr,
+                               c.tls_cert_file.empty() ? nullptr : c.tls_cert_file.c_str(),
+                               c.tls_key_file.empty() ? nullptr : c.tls_key_file.c_str(), nullptr);
+    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_tls_opts_set(im.mosq, 1, nullptr, nullptr);
+    if (rc != MOSQ_ERR_SUCCESS)
+      return Status(ErrorCode::kInvalidArgument,
+                    fmt::format("mqtt: tls (ca '{}', cert '{}', key '{}'): {}", c.tls_ca_file,
+                                c.tls_cert_file, c.tls_key_file, ErrorText(rc)));
+  }
   im.SetConnected(false);
   im.thread = std::thread([&im] { im.Run(); });
-  LJ_LOG_INFO("mqtt bridge started", "host", c.host, "port", c.port, "mappings", c.mappings.size(),
-              "subscriptions", im.filters.size(), "reject_topic", c.reject_topic);
+  LJ_LOG_INFO("mqtt bridge started", "host", c.host, "port", c.port, "tls", c.tls, "mappings",
+              c.mappings.size(), "subscriptions", im.filters.size(), "reject_topic",
+              c.reject_topic);
   return bridge;
 }
 

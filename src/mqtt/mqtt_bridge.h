@@ -58,8 +58,12 @@ struct Config {
   int keepalive_s = 30;
   bool clean_session = true;
   std::string reject_topic = "lingjing/rejects";  // empty = don't publish rejects
-  std::vector<Mapping> mappings;                  // empty → DefaultMappings()
-  Authorizer authorize;  // unset: every mapped message is ingested (access control off)
+  // TLS to the broker: tls_ca_file (PEM) verifies the broker's certificate and host name;
+  // tls_cert_file + tls_key_file optionally present a client certificate.
+  bool tls = false;
+  std::string tls_ca_file, tls_cert_file, tls_key_file;
+  std::vector<Mapping> mappings;  // empty → DefaultMappings()
+  Authorizer authorize;           // unset: every mapped message is ingested (access control off)
 };
 
 // "lingjing/twins/+/telemetry"    twin "{3}"                  kJsonObject

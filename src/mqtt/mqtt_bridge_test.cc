@@ -5,8 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "common/time.h"
 #include "mqtt/test_broker.h"
+#include "server/tls.h"
 
 namespace lj::mqtt {
 namespace {
@@ -308,6 +315,53 @@ TEST_F(MqttBridgeTest, AnAuthorizerSeesThePublisherAndRefusesWholeMessages) {
   ASSERT_EQ(seen.size(), 4u);
   EXPECT_EQ(seen[0].first, "mon-1");
   EXPECT_EQ(seen[2].first, "");  // the topic names no publisher
+}
+
+TEST_F(MqttBridgeTest, TlsToTheBrokerIsVerifiedAgainstTheConfiguredCa) {
+  char tmpl[] = "/tmp/lj_mqtt_tls_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  ASSERT_TRUE(server::GenerateDevCertificate(dir + "/broker.pem", dir + "/broker-key.pem",
+                                             {"localhost", "127.0.0.1"})
+                  .ok());
+  ASSERT_TRUE(
+      server::GenerateDevCertificate(dir + "/other.pem", dir + "/other-key.pem", {"127.0.0.1"})
+          .ok());
+  // A broker with a plain listener (the publisher) and a TLS listener (the bridge). As root,
+  // mosquitto would switch to its own user, which cannot read the 0600 key.
+  const int plain = FreeLoopbackPort(), tls = FreeLoopbackPort();
+  TestBroker broker(plain, fmt::format("{}listener {} 127.0.0.1\ncertfile {}/broker.pem\n"
+                                       "keyfile {}/broker-key.pem\n",
+                                       geteuid() == 0 ? "user root\n" : "", tls, dir, dir));
+  ASSERT_TRUE(broker.Start()) << broker.Log();
+  Config c = BaseConfig();
+  c.port = tls;
+  c.tls = true;
+  c.tls_ca_file = dir + "/broker.pem";
+  auto bridge = MqttBridge::Start(c, sink_, metrics_);
+  ASSERT_TRUE(bridge.ok()) << bridge.status().ToString();
+  ASSERT_TRUE(WaitUntil([&] { return (*bridge)->connected(); })) << broker.Log();
+  TestClient publisher(plain);
+  ASSERT_TRUE(publisher.Connect());
+  ASSERT_TRUE(publisher.Publish("lingjing/twins/bed-1/telemetry", R"({"hr": 95})"));
+  auto hr = sink_.WaitFor("bed-1", "hr");
+  ASSERT_TRUE(hr);
+  EXPECT_EQ(hr->i, 95);
+  // Against a CA that did not sign the broker's certificate the bridge never connects.
+  Config wrong = c;
+  wrong.client_id = "lingjing-wrong-ca";
+  wrong.tls_ca_file = dir + "/other.pem";
+  auto refused = MqttBridge::Start(wrong, sink_, metrics_);
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  EXPECT_FALSE(WaitUntil([&] { return (*refused)->connected(); }, std::chrono::seconds(3)));
+  // A CA file is required, and a client key goes with its certificate.
+  Config no_ca = c;
+  no_ca.tls_ca_file.clear();
+  EXPECT_EQ(MqttBridge::Start(no_ca, sink_, metrics_).status().code(), ErrorCode::kInvalidArgument);
+  (*refused)->Stop();
+  (*bridge)->Stop();
+  broker.Stop();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(MqttBridgeTest, GarbagePayloadsNeverStopTheBridge) {

@@ -84,14 +84,15 @@ bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds time
   return true;
 }
 
-TestBroker::TestBroker(int port) : port_(port) {
+TestBroker::TestBroker(int port, const std::string& extra) : port_(port) {
   char tmpl[] = "/tmp/lj_mqtt_test_XXXXXX";
   const char* dir = mkdtemp(tmpl);
   dir_ = dir != nullptr ? dir : "/tmp";
   std::ofstream conf(dir_ + "/mosquitto.conf");
   conf << "listener " << port_ << " 127.0.0.1\n"
        << "allow_anonymous true\n"
-       << "persistence false\n";
+       << "persistence false\n"
+       << extra;
 }
 
 TestBroker::~TestBroker() {

@@ -31,8 +31,9 @@ bool WaitUntil(const std::function<bool()>& pred,
 
 class TestBroker {
  public:
-  explicit TestBroker(int port);  // writes the config into a fresh temp dir
-  ~TestBroker();                  // Stop() and remove the temp dir
+  // Writes the config into a fresh temp dir; `extra` is appended (e.g. a TLS listener).
+  explicit TestBroker(int port, const std::string& extra = "");
+  ~TestBroker();  // Stop() and remove the temp dir
   TestBroker(const TestBroker&) = delete;
   TestBroker& operator=(const TestBroker&) = delete;
 

@@ -236,6 +236,10 @@ Status ValidateConfig(const Config& c) {
   if (!c.clean_session && c.client_id.empty()) {
     return invalid("mqtt.client_id is required when clean_session is false");
   }
+  if (c.tls && c.tls_ca_file.empty())
+    return invalid("mqtt.tls_ca_file is required with mqtt.tls (the CA that signed the broker)");
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty())
+    return invalid("mqtt.tls_cert_file and mqtt.tls_key_file go together");
   if (c.username.empty() && !c.password.empty()) {
     return invalid("mqtt.password is set without mqtt.username");
   }
