@@ -115,8 +115,10 @@ metrics::Counter& PresenceService::Rejected(ErrorCode code) {
                              {{"reason", std::string(ErrorCodeName(code))}});
 }
 
-std::unique_ptr<PresenceSession> PresenceService::NewSession() {
-  return std::unique_ptr<PresenceSession>(new PresenceSession(*this));
+std::unique_ptr<PresenceSession> PresenceService::NewSession(std::string label) {
+  label = Trim(label);
+  if (label.size() > options_.max_label_bytes || HasControlChar(label)) label.clear();
+  return std::unique_ptr<PresenceSession>(new PresenceSession(*this, std::move(label)));
 }
 
 // ---- PresenceSession ----
@@ -192,7 +194,8 @@ Result<json> PresenceSession::Update(const json& msg) {
     service_.active_.Set(static_cast<double>(service_.active_count_.fetch_sub(1) - 1));
   }
   const std::string id = service_.NewTwinId();
-  json full = {{"label", fmt::format("Guest {}", id.substr(id.size() - 4))},
+  json full = {{"label", default_label_.empty() ? fmt::format("Guest {}", id.substr(id.size() - 4))
+                                                : default_label_},
                {"color", kPalette[std::hash<std::string>{}(id) % std::size(kPalette)]},
                {"scene", ""},
                {"leading", false},

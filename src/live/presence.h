@@ -66,10 +66,12 @@ class PresenceSession {
 
  private:
   friend class PresenceService;
-  explicit PresenceSession(PresenceService& service) : service_(service) {}
+  PresenceSession(PresenceService& service, std::string label)
+      : service_(service), default_label_(std::move(label)) {}
   Status Reject(Status s);
 
   PresenceService& service_;
+  std::string default_label_;
   std::string twin_id_;
   double tokens_ = 0;  // pose token bucket
   int64_t tokens_at_ = 0;
@@ -86,7 +88,10 @@ class PresenceService {
                                                        PresenceOptions options = {});
   ~PresenceService();
 
-  std::unique_ptr<PresenceSession> NewSession();
+  // `label`: the twin's label until the client sends one (e.g. the user's login name); empty
+  // means "Guest <id>". It must satisfy the `label` rules (trimmed, 1..max_label_bytes, no
+  // control characters); otherwise it is ignored.
+  std::unique_ptr<PresenceSession> NewSession(std::string label = "");
   size_t stale_removed() const { return stale_removed_; }
   const PresenceOptions& options() const { return options_; }
 

@@ -135,6 +135,17 @@ TEST_F(PresenceTest, FirstPresenceCreatesTheSessionsTwinLaterOnesPatchIt) {
       graph_->GetTwin(b->twin_id())->properties["label"].get<std::string>().starts_with("Guest "));
   ASSERT_TRUE(b->Update({{"following", id}}).ok());
   EXPECT_EQ(PresenceTwins().size(), 2u);
+  // A logged-in user is labelled with their name until they choose a label; a bad name is not
+  // used.
+  auto c = service_->NewSession(" nurse.kim ");
+  ASSERT_TRUE(c->Update(json::object()).ok());
+  EXPECT_EQ(graph_->GetTwin(c->twin_id())->properties["label"], "nurse.kim");
+  ASSERT_TRUE(c->Update({{"label", "Kim"}}).ok());
+  EXPECT_EQ(graph_->GetTwin(c->twin_id())->properties["label"], "Kim");
+  auto d = service_->NewSession(std::string(100, 'x'));
+  ASSERT_TRUE(d->Update(json::object()).ok());
+  EXPECT_TRUE(
+      graph_->GetTwin(d->twin_id())->properties["label"].get<std::string>().starts_with("Guest "));
 }
 
 TEST_F(PresenceTest, PoseBecomesTelemetryOfTheOwnTwinOnly) {

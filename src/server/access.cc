@@ -95,6 +95,14 @@ bool LoginLimiter::Allowed(const std::string& key, int64_t now_ns) {
   return Get(key, now_ns).tokens >= 1;
 }
 
+bool LoginLimiter::Take(const std::string& key, int64_t now_ns) {
+  std::lock_guard lock(mu_);
+  Bucket& b = Get(key, now_ns);
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
 void LoginLimiter::Fail(const std::string& key, int64_t now_ns) {
   std::lock_guard lock(mu_);
   Bucket& b = Get(key, now_ns);
@@ -141,6 +149,22 @@ audit::Record MakeRecord(const Principal* p, const RouteMatch& m, const Route& r
 }
 
 }  // namespace
+
+bool TakeRequestToken(AccessControl& ac, const auth::Principal& p) {
+  if (ac.options.requests.burst <= 0) return true;
+  if (ac.requests.Take(fmt::format("{}:{}", auth::PrincipalKindName(p.kind), p.name), NowNs()))
+    return true;
+  if (ac.rate_limited) ac.rate_limited->Inc();
+  return false;
+}
+
+Response RateLimitedResponse(const Request& req, const auth::Principal& p) {
+  Response r = ErrorResponse(
+      req, Status(ErrorCode::kRateLimited,
+                  fmt::format("too many requests from '{}'; slow down", p.name.substr(0, 64))));
+  r.set(http::field::retry_after, "1");
+  return r;
+}
 
 std::string HostOf(const std::string& remote) {
   size_t colon = remote.rfind(':');
@@ -266,6 +290,7 @@ Response Serve(ServerContext& ctx, const Route& route, const Request& req, Route
   }
   m.principal = *authn.principal;
   const Principal& p = *m.principal;
+  if (!TakeRequestToken(*ac, p)) return RateLimitedResponse(req, p);
 
   auto deny = [&](const std::string& twin, const std::string& patient, auth::Reason reason) {
     audit::Record r = MakeRecord(&p, m, route, req, auth::ActionName(a.action));

@@ -25,6 +25,7 @@
 #include "auth/identity_store.h"
 #include "auth/policy.h"
 #include "auth/scope_resolver.h"
+#include "metrics/metrics.h"
 #include "server/http_util.h"
 
 namespace lj::server {
@@ -87,6 +88,7 @@ Status CheckAccessRule(const Access& access);
 
 // Token bucket per key (remote address, user name) for failed logins: `burst` failures at once,
 // then one more every `refill_s` seconds. At most max_keys keys (then the table starts over).
+// The same buckets limit requests per identity (AccessControl::requests).
 struct LoginLimits {
   double burst = 5;
   double refill_s = 60;
@@ -98,6 +100,7 @@ class LoginLimiter {
   explicit LoginLimiter(LoginLimits limits) : limits_(limits) {}
   bool Allowed(const std::string& key, int64_t now_ns);  // a token is left
   void Fail(const std::string& key, int64_t now_ns);     // takes a token
+  bool Take(const std::string& key, int64_t now_ns);     // takes a token if one is left
 
  private:
   struct Bucket {
@@ -113,6 +116,9 @@ class LoginLimiter {
 struct AccessOptions {
   bool cookie_secure = false;  // Secure flag on the session cookie (always when served over TLS)
   LoginLimits login;
+  // Authenticated HTTP requests per principal: `burst` at once, then 1/refill_s per second
+  // (default 2,000/s); beyond, 429 rate_limited with Retry-After. burst 0 = no limit.
+  LoginLimits requests{4000, 1.0 / 2000, 100000};
 };
 
 // What the middleware needs; owned by the engine (or a test), outlives the server.
@@ -122,7 +128,14 @@ struct AccessControl {
   audit::AuditLog& audit;
   AccessOptions options;
   LoginLimiter limiter{options.login};
+  LoginLimiter requests{options.requests};
+  metrics::Counter* rate_limited = nullptr;  // lj_http_rate_limited_total, when set
 };
+
+// Takes one request from the principal's bucket (AccessOptions::requests); false: over its rate
+// (counted). RateLimitedResponse is the 429 with Retry-After for it.
+bool TakeRequestToken(AccessControl& ac, const auth::Principal& p);
+Response RateLimitedResponse(const Request& req, const auth::Principal& p);
 
 // The principal behind a request's credential: Authorization (Bearer or Basic; Basic is refused
 // with kRateLimited while the address or user is over its failed-login budget), else the session

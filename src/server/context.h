@@ -36,6 +36,7 @@ struct ServerOptions {
   size_t max_body_bytes = 32 << 20;        // HTTP request bodies (line protocol batches)
   size_t max_ws_message_bytes = 16 << 20;  // one WebSocket message
   int header_timeout_s = 30;               // slow-loris guard: whole request header within this
+  size_t max_connections_per_ip = 256;     // HTTP + WebSocket connections per address; 0 = any
   size_t client_queue_bytes = 8 << 20;     // per-viewer send queue (see websocket.md)
   int socket_send_buffer_bytes = 0;        // per-viewer kernel send buffer; 0 = kernel default
   double slow_client_timeout_s = 15;

@@ -12,6 +12,9 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <mutex>
+#include <unordered_map>
+
 #include "common/log.h"
 #include "server/router.h"
 #include "server/tls.h"
@@ -29,8 +32,8 @@ using tcp = net::ip::tcp;
 template <typename Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(Stream stream, ServerContext& ctx, const Router& router)
-      : stream_(std::move(stream)), ctx_(ctx), router_(router) {
+  HttpSession(Stream stream, ServerContext& ctx, const Router& router, std::shared_ptr<void> slot)
+      : stream_(std::move(stream)), ctx_(ctx), router_(router), slot_(std::move(slot)) {
     // Beast reads max(512, free capacity) bytes at a time and the body parser drains the buffer,
     // so without room up front a 100 MB ingest body costs ~200k recvmsg calls.
     buffer_.reserve(64 * 1024);
@@ -79,6 +82,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
           req, Status(ErrorCode::kPayloadTooLarge,
                       fmt::format("request body exceeds {} bytes", ctx_.options.max_body_bytes))));
     }
+    if (ec == http::error::header_limit) {
+      Request req;
+      req.version(11);
+      req.keep_alive(false);
+      Response r = ErrorResponse(
+          req, Status(ErrorCode::kPayloadTooLarge, "request header exceeds 16384 bytes"));
+      r.result(http::status::request_header_fields_too_large);
+      return Send(std::move(r));
+    }
     if (ec) return;  // timeout, reset or malformed request: drop the connection
     Request req = parser_->release();
     if (beast::websocket::is_upgrade(req)) {
@@ -95,7 +107,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         }
         beast::get_lowest_layer(stream_).expires_never();
         StartWebSocketSession(ctx_, std::move(stream_), std::move(req), std::move(principal),
-                              std::move(scoped), remote_);
+                              std::move(scoped), remote_, std::move(slot_));
         return;
       }
     }
@@ -161,7 +173,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   ServerContext& ctx_;
   const Router& router_;
-  std::string remote_;  // "address:port" of the peer, for the audit trail
+  std::string remote_;          // "address:port" of the peer, for the audit trail
+  std::shared_ptr<void> slot_;  // this address's connection slot (handed on to a WebSocket)
 };
 
 }  // namespace
@@ -177,17 +190,57 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   uint16_t port = 0;
 
+  // Open connections per client address (max_connections_per_ip): a slot is held for a
+  // connection's life, HTTP then WebSocket; over the cap the connection is closed at once.
+  // Slots share the table, so a session outliving the server still releases safely.
+  struct PerIp {
+    std::mutex mu;
+    std::unordered_map<std::string, size_t> open;
+  };
+  struct Slot {
+    std::shared_ptr<PerIp> table;
+    std::string ip;
+    ~Slot() {
+      std::lock_guard lk(table->mu);
+      if (--table->open[ip] == 0) table->open.erase(ip);
+    }
+  };
+  std::shared_ptr<PerIp> per_ip = std::make_shared<PerIp>();
+  std::shared_ptr<void> AcquireSlot(const std::string& ip) {
+    const size_t cap = ctx.options.max_connections_per_ip;
+    std::lock_guard lk(per_ip->mu);
+    size_t& n = per_ip->open[ip];
+    if (cap > 0 && n >= cap) return nullptr;
+    ++n;
+    return std::shared_ptr<Slot>(new Slot{per_ip, ip});
+  }
+
   void DoAccept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted) return;
       if (!ec) {
-        s.set_option(tcp::no_delay(true), ec);
-        if (tls) {
-          std::make_shared<HttpSession<SslStream>>(SslStream(std::move(s), *tls), ctx, router)
+        const tcp::endpoint peer = s.remote_endpoint(ec);
+        std::shared_ptr<void> slot = ec ? nullptr : AcquireSlot(peer.address().to_string());
+        if (!slot) {
+          if (!ec) {
+            ctx.metrics
+                .GetCounter("lj_http_connections_refused_total",
+                            "Connections closed at once: the client address has "
+                            "max_connections_per_ip open")
+                .Inc();
+            LJ_LOG_WARN("connection refused: max_connections_per_ip", "remote",
+                        peer.address().to_string(), "max", ctx.options.max_connections_per_ip);
+          }
+          s.close(ec);
+        } else if (tls) {
+          s.set_option(tcp::no_delay(true), ec);
+          std::make_shared<HttpSession<SslStream>>(SslStream(std::move(s), *tls), ctx, router,
+                                                   std::move(slot))
               ->Run();
         } else {
+          s.set_option(tcp::no_delay(true), ec);
           std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(s)), ctx,
-                                                           router)
+                                                           router, std::move(slot))
               ->Run();
         }
       }

@@ -33,14 +33,14 @@ Result<std::shared_ptr<const auth::Principal>> PublisherAuthorizer::Lookup(std::
 }
 
 Status PublisherAuthorizer::Refuse(const auth::Principal* p, std::string_view publisher,
-                                   std::string_view where, std::string twin, std::string patient,
-                                   std::string reason, std::string message) {
+                                   std::string_view where, auth::Action action, std::string twin,
+                                   std::string patient, std::string reason, std::string message) {
   audit::Record r;
   r.actor = p ? p->name : std::string(publisher.substr(0, 200));
   r.actor_kind = p ? std::string(auth::PrincipalKindName(p->kind)) : "anonymous";
   r.actor_role = p ? std::string(auth::RoleName(p->role)) : "";
   r.interface = interface_;
-  r.action = std::string(auth::ActionName(auth::Action::kWriteTelemetry));
+  r.action = std::string(auth::ActionName(action));
   r.twin = std::move(twin);
   r.patient = std::move(patient);
   r.reason = std::move(reason);
@@ -50,19 +50,32 @@ Status PublisherAuthorizer::Refuse(const auth::Principal* p, std::string_view pu
   return Status(ErrorCode::kForbidden, std::move(message));
 }
 
-Status PublisherAuthorizer::Authorize(std::string_view publisher, std::string_view where,
-                                      const ingest::ParsedBatch& batch) {
-  std::lock_guard lk(mu_);
+Result<std::shared_ptr<const auth::Principal>> PublisherAuthorizer::Identify(
+    std::string_view publisher, std::string_view where, auth::Action action) {
   if (publisher.empty()) {
-    return Refuse(nullptr, publisher, where, "", "", "no_publisher",
-                  "this topic names no publisher; with access control on, publish under a topic "
-                  "whose mapping has an identity (e.g. lingjing/devices/<token name>/...)");
+    return Refuse(nullptr, publisher, where, action, "", "", "no_publisher",
+                  "this message names no publisher; with access control on, MQTT publishers "
+                  "publish under a topic whose mapping has an identity (e.g. "
+                  "lingjing/devices/<token name>/...) and HL7 feeds need [hl7] token");
   }
   Result<std::shared_ptr<const auth::Principal>> p = Lookup(publisher);
-  if (!p.ok()) {
-    if (p.status().code() != ErrorCode::kUnauthorized) return p.status();
-    return Refuse(nullptr, publisher, where, "", "", "unknown_publisher", p.status().message());
-  }
+  if (!p.ok() && p.status().code() == ErrorCode::kUnauthorized)
+    return Refuse(nullptr, publisher, where, action, "", "", "unknown_publisher",
+                  p.status().message());
+  return p;
+}
+
+Status PublisherAuthorizer::Authorize(std::string_view publisher, std::string_view where,
+                                      const ingest::ParsedBatch& batch) {
+  return AuthorizeWrites(publisher, where, ingest::DistinctTwins(batch));
+}
+
+Status PublisherAuthorizer::AuthorizeWrites(std::string_view publisher, std::string_view where,
+                                            const std::vector<std::string>& twins) {
+  std::lock_guard lk(mu_);
+  Result<std::shared_ptr<const auth::Principal>> p =
+      Identify(publisher, where, auth::Action::kWriteTelemetry);
+  if (!p.ok()) return p.status();
   const auth::Principal& principal = **p;
   audit::Record base;
   base.actor = principal.name;
@@ -77,9 +90,38 @@ Status PublisherAuthorizer::Authorize(std::string_view publisher, std::string_vi
   auto it = audited_.find(principal.name);
   if (it == audited_.end()) it = audited_.emplace(principal.name, std::set<std::string>{}).first;
   const size_t before = it->second.size();
-  Status s = AuthorizeTwinWrites(ac_, principal, ingest::DistinctTwins(batch), base, &it->second);
+  Status s = AuthorizeTwinWrites(ac_, principal, twins, base, &it->second);
   audited_count_ += it->second.size() - before;
   return s;
+}
+
+Status PublisherAuthorizer::AuthorizeGraphChange(std::string_view publisher, std::string_view where,
+                                                 std::string_view patient) {
+  std::lock_guard lk(mu_);
+  const auth::Action action = auth::Action::kManageGraph;
+  Result<std::shared_ptr<const auth::Principal>> p = Identify(publisher, where, action);
+  if (!p.ok()) return p.status();
+  const auth::Principal& principal = **p;
+  const auth::Decision d = auth::Decide(principal, action, auth::TwinScope::Global());
+  if (!d)
+    return Refuse(&principal, publisher, where, action, std::string(patient), std::string(patient),
+                  std::string(auth::ReasonName(d.reason)),
+                  fmt::format("{} not allowed for '{}': {}", auth::ActionName(action),
+                              principal.name, auth::ReasonName(d.reason)));
+  audit::Record r;
+  r.actor = principal.name;
+  r.actor_kind = std::string(auth::PrincipalKindName(principal.kind));
+  r.actor_role = std::string(auth::RoleName(principal.role));
+  r.interface = interface_;
+  r.action = std::string(auth::ActionName(action));
+  r.twin = std::string(patient);
+  r.patient = std::string(patient);
+  r.allowed = true;
+  r.reason = std::string(auth::ReasonName(d.reason));
+  r.detail = std::string(where.substr(0, 300));
+  if (!ac_.audit.Append(std::move(r)).ok())
+    return Status(ErrorCode::kUnavailable, "the audit trail is not accepting records");
+  return Status::Ok();
 }
 
 Status AuthorizeTwinWrites(AccessControl& ac, const auth::Principal& p,

@@ -44,11 +44,24 @@ class PublisherAuthorizer {
   // `where`: the message's origin for the audit trail (e.g. the MQTT topic).
   Status Authorize(std::string_view publisher, std::string_view where,
                    const ingest::ParsedBatch& batch);
+  // The same for a message that writes `twins` (HL7 ORU^R01).
+  Status AuthorizeWrites(std::string_view publisher, std::string_view where,
+                         const std::vector<std::string>& twins);
+  // A change of the twin graph (HL7 ADT): Decide(manage_graph) hospital-wide, so only for
+  // unrestricted principals (an `adt` service token without wards). Every one is audited, with
+  // `patient` when known.
+  Status AuthorizeGraphChange(std::string_view publisher, std::string_view where,
+                              std::string_view patient);
 
  private:
   Result<std::shared_ptr<const auth::Principal>> Lookup(std::string_view name);
+  // The publisher's principal, or the audited refusal (no name, unknown name).
+  Result<std::shared_ptr<const auth::Principal>> Identify(std::string_view publisher,
+                                                          std::string_view where,
+                                                          auth::Action action);
   Status Refuse(const auth::Principal* p, std::string_view publisher, std::string_view where,
-                std::string twin, std::string patient, std::string reason, std::string message);
+                auth::Action action, std::string twin, std::string patient, std::string reason,
+                std::string message);
 
   AccessControl& ac_;
   audit::Interface interface_;

@@ -97,6 +97,11 @@ WsAdmission AdmitWebSocket(AccessControl& ac, const Request& req, const std::str
                   Status(ErrorCode::kUnauthorized, "authentication required"));
   }
   const auth::Principal& p = **authn.principal;
+  if (!TakeRequestToken(ac, p)) {  // upgrades count against the identity's request rate
+    WsAdmission out;
+    out.refusal = RateLimitedResponse(req, p);
+    return out;
+  }
   if (authn.via_cookie && !SameOrigin(req)) {
     audit::Record r = WsRecord(&p, remote, "read_live");
     r.reason = "cross_origin";
@@ -189,6 +194,8 @@ std::unique_ptr<live::Resolver> MakeScopedResolver(AccessControl& ac, live::Reso
 
 Status AuthorizeWsOp(AccessControl& ac, const auth::Principal& p, const std::string& remote,
                      const std::string& op) {
+  if (std::find(kWsOps.begin(), kWsOps.end(), op) == kWsOps.end())
+    return Status(ErrorCode::kUnsupported, fmt::format("unknown op '{}'", op.substr(0, 64)));
   auth::Decision d;
   std::string_view action;
   if (op == "subscribe") {

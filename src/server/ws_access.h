@@ -14,10 +14,12 @@
 // Thread-safety: as AccessControl (any io thread); a ScopedResolver belongs to one connection.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -48,6 +50,11 @@ std::unique_ptr<live::Resolver> MakeScopedResolver(AccessControl& ac, live::Reso
                                                    std::string remote);
 
 WsAdmission AdmitWebSocket(AccessControl& ac, const Request& upgrade, const std::string& remote);
+
+// Every operation of the live API. AuthorizeWsOp refuses any other (kUnsupported), so an op
+// added to WsSession without a rule here cannot be used; ws_access_test.cc pins op × role.
+inline constexpr std::array<std::string_view, 6> kWsOps = {"subscribe", "unsubscribe", "ingest",
+                                                           "presence",  "pose",        "ping"};
 
 // An operation of an admitted connection: `subscribe` needs live access, `presence`/`pose` a
 // user. Ok, or kForbidden with the reason — audited (a refusal always, an allowance never: the

@@ -10,6 +10,7 @@
 
 #include "server/access_test_util.h"
 #include "server/publisher_access.h"
+#include "server/ws_access.h"
 
 namespace lj::server::testing {
 namespace {
@@ -202,6 +203,72 @@ TEST_F(WsAccessTest, AdmittedConnectionsMayOnlyDoWhatThePrincipalMay) {
   EXPECT_EQ(Count(trail, "dashboard", true, "scope_grants"), 1);
   EXPECT_EQ(Count(trail, "dashboard", false, "missing_scope"), 1);
   EXPECT_EQ(Count(trail, "dashboard", false, "not_a_user"), 1);
+}
+
+// The op × role table of the live API, as access_table_test.cc is for HTTP routes: every op of
+// kWsOps (a new op without a row fails), on a fresh connection per cell. Y: not refused; N:
+// refused as forbidden; -: the upgrade itself is refused (403, or 401 anonymous).
+TEST_F(WsAccessTest, EveryOpTimesEveryRoleMatchesTheTable) {
+  AddUser("admin", auth::Role::kAdministrator);
+  AddUser("clin-a", auth::Role::kClinician, {"ward-a"});
+  AddUser("clin-b", auth::Role::kClinician, {"ward-b"});
+  AddUser("family", auth::Role::kViewer, {}, "patient-a01");
+  const std::vector<std::pair<std::string, std::string>> roles = {
+      {"admin", SessionCookie("admin")},
+      {"clinician ward-a", SessionCookie("clin-a")},
+      {"clinician ward-b", SessionCookie("clin-b")},
+      {"viewer of patient-a01", SessionCookie("family")},
+      {"device monitor-a01",
+       "Bearer " + Token(auth::TokenKind::kDevice, "monitor", {"monitor-a01"}, 0)},
+      {"service (all scopes)",
+       "Bearer " + Token(auth::TokenKind::kService, "his", {}, auth::kAllScopes)},
+      {"service (metrics only)",
+       "Bearer " + Token(auth::TokenKind::kService, "prometheus", {}, auth::kScopeMetrics)},
+      {"anonymous", ""}};
+  //                                                   AdCaCbVwDvSaSmAn
+  const std::map<std::string, std::string> expected = {
+      {"subscribe", "YYYYNY--"}, {"unsubscribe", "YYYYYY--"}, {"ingest", "YYNNYY--"},
+      {"presence", "YYYYNN--"},  {"pose", "YYYYNN--"},        {"ping", "YYYYYY--"}};
+  const std::map<std::string, nlohmann::json> messages = {
+      {"subscribe", {{"op", "subscribe"}, {"id", "s"}, {"target", {{"twin", "monitor-a01"}}}}},
+      {"unsubscribe", {{"op", "unsubscribe"}, {"id", "none"}}},
+      {"ingest",
+       {{"op", "ingest"},
+        {"seq", 1},
+        {"samples", {{{"twin", "monitor-a01"}, {"telemetry", "hr"}, {"v", 70}}}}}},
+      {"presence", {{"op", "presence"}, {"label", "x"}}},
+      {"pose", {{"op", "pose"}, {"x", 0}, {"y", 1.6}, {"z", 0}, {"heading", 0}, {"pitch", 0}}},
+      {"ping", {{"op", "ping"}}}};
+  for (std::string_view op : kWsOps) {
+    ASSERT_TRUE(expected.count(std::string(op))) << "new op without a row in this table: " << op;
+    ASSERT_TRUE(messages.count(std::string(op))) << op;
+  }
+  EXPECT_EQ(expected.size(), kWsOps.size()) << "a row for an op that no longer exists";
+  for (const auto& [op, row] : expected) {
+    for (size_t c = 0; c < roles.size(); ++c) {
+      Upgrade u = Open(roles[c].second);
+      std::string got = "-";
+      if (u.status == 101) {
+        // The op, then a ping: everything before the pong answers the op.
+        u.ws->write(net::buffer(messages.at(op).dump()));
+        u.ws->write(net::buffer(nlohmann::json{{"op", "ping"}, {"seq", 999}}.dump()));
+        got = "Y";
+        for (int i = 0; i < 50; ++i) {
+          boost::beast::flat_buffer buf;
+          u.ws->read(buf);
+          auto m =
+              nlohmann::json::parse(boost::beast::buffers_to_string(buf.data()), nullptr, false);
+          if (m.value("op", "") == "pong" && m.value("seq", 0) == 999) break;
+          if (m.value("op", "") == "error" && m.value("error", "") == "forbidden") got = "N";
+        }
+      }
+      EXPECT_EQ(got, std::string(1, row[c])) << op << " as " << roles[c].first;
+    }
+  }
+  // Anything else is not an op at all.
+  Upgrade u = Open(roles[0].second);
+  ASSERT_EQ(u.status, 101);
+  EXPECT_EQ(u.Exchange({{"op", "shutdown"}})["error"], "unsupported");
 }
 
 TEST_F(WsAccessTest, AViewerSeesOnlyTheirPatientAndNeverTheRecord) {

@@ -87,11 +87,12 @@ template <typename Stream>
 class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
  public:
   WsSession(ServerContext& ctx, Stream stream, std::shared_ptr<const auth::Principal> principal,
-            std::unique_ptr<live::Resolver> scoped, std::string remote)
+            std::unique_ptr<live::Resolver> scoped, std::string remote, std::shared_ptr<void> slot)
       : ctx_(ctx),
         principal_(std::move(principal)),
         scoped_resolver_(std::move(scoped)),
         remote_(std::move(remote)),
+        slot_(std::move(slot)),
         ws_(std::move(stream)),
         timer_(ws_.get_executor()),
         client_(ctx.live, scoped_resolver_ ? *scoped_resolver_ : ctx.resolver, ctx.fanout,
@@ -275,7 +276,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
       Send(ErrorFrame(Status(ErrorCode::kUnsupported, "presence is not enabled"), msg));
       return;
     }
-    if (!presence_) presence_ = ctx_.presence->NewSession();
+    if (!presence_) presence_ = ctx_.presence->NewSession(principal_ ? principal_->name : "");
     Result<nlohmann::json> props = presence_->Update(msg);
     if (!props.ok()) {
       Send(ErrorFrame(props.status(), msg));
@@ -294,7 +295,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
       Send(ErrorFrame(Status(ErrorCode::kUnsupported, "presence is not enabled"), msg));
       return;
     }
-    if (!presence_) presence_ = ctx_.presence->NewSession();
+    if (!presence_) presence_ = ctx_.presence->NewSession(principal_ ? principal_->name : "");
     Status s = presence_->Pose(msg, MonoNs(), NowNs());
     if (!s.ok()) Send(ErrorFrame(s, msg));
   }
@@ -397,6 +398,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   std::shared_ptr<const auth::Principal> principal_;  // null: access control off
   std::unique_ptr<live::Resolver> scoped_resolver_;   // principals seeing only their twins
   std::string remote_;
+  std::shared_ptr<void> slot_;  // the address's connection slot (max_connections_per_ip)
   websocket::stream<Stream> ws_;
   net::steady_timer timer_;
   beast::flat_buffer in_;
@@ -416,17 +418,20 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
 
 void StartWebSocketSession(ServerContext& ctx, beast::tcp_stream stream, UpgradeRequest upgrade,
                            std::shared_ptr<const auth::Principal> principal,
-                           std::unique_ptr<live::Resolver> scoped, std::string remote) {
+                           std::unique_ptr<live::Resolver> scoped, std::string remote,
+                           std::shared_ptr<void> slot) {
   std::make_shared<WsSession<beast::tcp_stream>>(ctx, std::move(stream), std::move(principal),
-                                                 std::move(scoped), std::move(remote))
+                                                 std::move(scoped), std::move(remote),
+                                                 std::move(slot))
       ->Run(std::move(upgrade));
 }
 
 void StartWebSocketSession(ServerContext& ctx, SslStream stream, UpgradeRequest upgrade,
                            std::shared_ptr<const auth::Principal> principal,
-                           std::unique_ptr<live::Resolver> scoped, std::string remote) {
+                           std::unique_ptr<live::Resolver> scoped, std::string remote,
+                           std::shared_ptr<void> slot) {
   std::make_shared<WsSession<SslStream>>(ctx, std::move(stream), std::move(principal),
-                                         std::move(scoped), std::move(remote))
+                                         std::move(scoped), std::move(remote), std::move(slot))
       ->Run(std::move(upgrade));
 }
 

@@ -30,9 +30,11 @@ using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_bo
 // `scoped`: the resolver that keeps only twins the principal may see (null: ctx.resolver).
 void StartWebSocketSession(ServerContext& ctx, boost::beast::tcp_stream stream,
                            UpgradeRequest upgrade, std::shared_ptr<const auth::Principal> principal,
-                           std::unique_ptr<live::Resolver> scoped, std::string remote);
+                           std::unique_ptr<live::Resolver> scoped, std::string remote,
+                           std::shared_ptr<void> slot = nullptr);
 void StartWebSocketSession(ServerContext& ctx, SslStream stream, UpgradeRequest upgrade,
                            std::shared_ptr<const auth::Principal> principal,
-                           std::unique_ptr<live::Resolver> scoped, std::string remote);
+                           std::unique_ptr<live::Resolver> scoped, std::string remote,
+                           std::shared_ptr<void> slot = nullptr);
 
 }  // namespace lj::server
