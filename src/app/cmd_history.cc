@@ -3,7 +3,9 @@
 #include "app/cmd_history.h"
 
 #include <fmt/format.h>
+
 #include <unistd.h>
+#include <cstdlib>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -249,6 +251,7 @@ struct ReplayArgs {
   std::vector<std::string> signals;
   std::string speed = "1";
   std::string url = "http://127.0.0.1:8080";
+  std::string token;  // --token, else $LINGJING_TOKEN: a device or service token that may ingest
   bool loop = false;
 };
 
@@ -257,6 +260,8 @@ namespace net = boost::asio;
 
 class HttpPoster {
  public:
+  std::string authorization;  // "Bearer <token>" or empty
+
   Status Connect(const std::string& url) {
     std::string rest = url;
     if (rest.rfind("http://", 0) == 0)
@@ -280,6 +285,7 @@ class HttpPoster {
     http::request<http::string_body> req{http::verb::post, target, 11};
     req.set(http::field::host, host_);
     req.set(http::field::content_type, "application/json");
+    if (!authorization.empty()) req.set(http::field::authorization, authorization);
     req.body() = std::move(body);
     req.prepare_payload();
     beast::error_code ec;
@@ -334,6 +340,10 @@ int RunReplay(const ReplayArgs& a) {
   const size_t n = series.empty() ? 0 : series[0].size();
   const int64_t dur_ns = static_cast<int64_t>(static_cast<double>(n) * 1e9 / kRate);
   HttpPoster http;
+  std::string token = a.token;
+  if (token.empty())
+    if (const char* env = std::getenv("LINGJING_TOKEN"); env != nullptr) token = env;
+  if (!token.empty()) http.authorization = "Bearer " + token;
   if (Status s = http.Connect(a.url); !s.ok()) return Exit(s);
   const size_t block = static_cast<size_t>(kRate);  // one-second blocks
   const size_t per_request = speed == 1 ? 1 : 10;
@@ -437,6 +447,9 @@ void AddHistoryCommands(CLI::App& app) {
                      "NAME=telemetry mapping, repeatable (default: first signal → ecg)");
   replay->add_option("--speed", replay_args->speed, "1 (real time), 10, ... or max");
   replay->add_option("--url", replay_args->url, "Server URL (default http://127.0.0.1:8080)");
+  replay->add_option("--token", replay_args->token,
+                     "Device or service token that may write the monitor (default: "
+                     "$LINGJING_TOKEN; prefer the variable: arguments show in `ps`)");
   replay->add_flag("--loop", replay_args->loop, "Start over at the end (with --speed 1)");
   replay->callback([replay_args] { std::exit(RunReplay(*replay_args)); });
 }

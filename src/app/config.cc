@@ -209,6 +209,7 @@ Result<Config> LoadConfig(const std::string& path) {
   r.Get("server", "max_body_bytes", &c.server.max_body_bytes);
   r.Get("server", "max_ws_message_bytes", &c.server.max_ws_message_bytes);
   r.Get("server", "header_timeout_s", &c.server.header_timeout_s);
+  r.Get("server", "max_connections_per_ip", &c.server.max_connections_per_ip);
   r.Use("server.tls");
   if (const toml::table* t = root.at_path("server.tls").as_table()) {
     for (const auto& [k, v] : *t) {
@@ -255,6 +256,10 @@ Result<Config> LoadConfig(const std::string& path) {
   r.Get("mqtt", "qos", &c.mqtt.qos);
   r.Get("mqtt", "keepalive_s", &c.mqtt.keepalive_s);
   r.Get("mqtt", "reject_topic", &c.mqtt.reject_topic);
+  r.Get("mqtt", "tls", &c.mqtt.tls);
+  r.Get("mqtt", "tls_ca_file", &c.mqtt.tls_ca_file);
+  r.Get("mqtt", "tls_cert_file", &c.mqtt.tls_cert_file);
+  r.Get("mqtt", "tls_key_file", &c.mqtt.tls_key_file);
   r.Use("mqtt.mapping");
   if (const toml::array* maps = root.at_path("mqtt.mapping").as_array()) {
     for (size_t i = 0; i < maps->size(); ++i) {
@@ -290,6 +295,11 @@ Result<Config> LoadConfig(const std::string& path) {
   r.Get("hl7", "threads", &c.hl7.mllp.threads);
   r.Get("hl7", "application", &c.hl7.mllp.application);
   r.Get("hl7", "default_offset_minutes", &c.hl7.mllp.default_offset_minutes);
+  r.Get("hl7", "allow", &c.hl7.mllp.allow);
+  r.Get("hl7", "token", &c.hl7.token);
+  r.Get("hl7", "tls", &c.hl7.tls);
+  r.Get("hl7", "tls_cert", &c.hl7.tls_cert);
+  r.Get("hl7", "tls_key", &c.hl7.tls_key);
   r.Get("clinical", "enabled", &c.clinical.enabled);
   r.Get("fhir", "enabled", &c.fhir.enabled);
   r.Get("fhir", "base_url", &c.fhir.base_url);
@@ -307,6 +317,8 @@ Result<Config> LoadConfig(const std::string& path) {
   r.Get("auth", "cookie_secure", &c.auth.cookie_secure);
   r.Get("auth", "login_burst", &c.auth.login_burst);
   r.Get("auth", "login_refill_s", &c.auth.login_refill_s);
+  r.Get("auth", "requests_per_s", &c.auth.requests_per_s);
+  r.Get("auth", "request_burst", &c.auth.request_burst);
   r.Get("audit", "enabled", &c.audit.enabled);
   r.Get("audit", "queue_size", &c.audit.queue_size);
   r.Get("audit", "max_block_ms", &c.audit.max_block_ms);
@@ -324,6 +336,11 @@ Result<Config> LoadConfig(const std::string& path) {
     return Status(ErrorCode::kInvalidArgument, fmt::format("{}: hl7: {}", path, s.message()));
   if (Status s = auth::ValidateAuthOptions(c.auth.options); !s.ok())
     return Status(ErrorCode::kInvalidArgument, fmt::format("{}: auth: {}", path, s.message()));
+  if (!(c.auth.requests_per_s >= 0 && c.auth.requests_per_s <= 1e7) ||
+      !(c.auth.request_burst >= 1 && c.auth.request_burst <= 1e8))
+    return Status(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: auth: requests_per_s must be 0..1e7, request_burst 1..1e8", path));
   if (!(c.auth.login_burst >= 1 && c.auth.login_burst <= 1000) ||
       !(c.auth.login_refill_s >= 0 && c.auth.login_refill_s <= 86400))
     return Status(
@@ -371,6 +388,7 @@ threads = 2                      # io threads (HTTP, WebSocket, ingest parsing)
 max_body_bytes = 33554432        # largest HTTP request body (413 beyond)
 max_ws_message_bytes = 16777216  # largest WebSocket message
 header_timeout_s = 30            # a request header must arrive within this (slow-loris guard)
+max_connections_per_ip = 256     # open connections (HTTP + WebSocket) per client address; 0 = any
 
 [server.tls]
 enabled = false                  # HTTPS and wss:// on the server port (doc/design/security.md)
@@ -404,6 +422,10 @@ password = ""
 qos = 1
 keepalive_s = 30
 reject_topic = "lingjing/rejects"  # reports of rejected samples are published here
+tls = false                      # TLS to the broker (e.g. port 8883), verified against:
+tls_ca_file = ""                 #   the CA (PEM) that signed the broker's certificate
+tls_cert_file = ""               # optional client certificate and key (PEM) for brokers that
+tls_key_file = ""                #   authenticate clients by certificate
 # Without [[mqtt.mapping]] tables the defaults of doc/protocols/mqtt.md apply, e.g.
 # [[mqtt.mapping]]
 # topic = "ward/+/bed/+/hr"      # + and # wildcards
@@ -436,6 +458,12 @@ max_connections = 64
 threads = 1
 application = "LINGJING"         # MSH-3 of our ACKs
 default_offset_minutes = 0       # time zone of HL7 times that carry no offset (UTC+this)
+allow = ["127.0.0.0/8", "::1/128"]  # sender networks (CIDR) that may connect; [] = any
+token = ""                       # with [auth] enabled: the service token the feed acts as
+#                                #   (scope adt for ADT, ingest for ORU^R01; by its name)
+tls = false                      # MLLP over TLS (TLS 1.2+); senders must speak TLS
+tls_cert = ""                    # PEM chain and key; both "" = the development certificate
+tls_key = ""                     #   in <data.dir>/tls (as [server.tls])
 
 [clinical]
 enabled = true                   # live NEWS2, alarms and ECG analysis on patient twins
@@ -445,10 +473,10 @@ enabled = true                   # FHIR R4 under /fhir (Patient, Encounter, Obse
 base_url = "/fhir"               # prefix of links in Bundles; set an absolute URL for strict clients
 
 [auth]
-# Off by default in this step: when on, every HTTP REST route (and /fhir) requires a login or
-# token and is audited; the WebSocket, MQTT, HL7 and the web client's login are not wired yet
-# (doc/design/security.md, "Enforcement status"). The first start prints the admin password.
-enabled = false                  # logins, API tokens, sessions (doc/design/security.md)
+# Every interface but the health check needs a login or token, checked per twin and audited
+# (doc/design/security.md). The first start prints the admin password and a one-time login
+# link; `lingjing user link <name>` prints another. false serves everything to anyone.
+enabled = true                   # logins, API tokens, sessions (doc/design/security.md)
 argon2_memory_kib = 19456        # argon2id password hashing (OWASP: 19 MiB, 2 passes, 1 lane);
 argon2_iterations = 2            #   stored hashes made with other values are upgraded at login
 argon2_parallelism = 1
@@ -460,6 +488,8 @@ revocation_check_ms = 1000       # `lingjing token revoke` etc. take effect with
 cookie_secure = false            # Secure session cookie: set true when served behind TLS
 login_burst = 5                  # failed logins allowed per remote address and per user name,
 login_refill_s = 60              #   then one more per this many seconds (429 meanwhile)
+requests_per_s = 2000            # authenticated HTTP requests per user or token (0 = no limit),
+request_burst = 4000             #   this many at once; beyond: 429 rate_limited, Retry-After
 
 [audit]
 enabled = true                   # hash-chained audit trail in <data.dir>/audit.db

@@ -32,6 +32,12 @@ struct HistoryConfig {
 struct Hl7Config {
   bool enabled = false;  // HL7 v2 over MLLP listener (doc/protocols/hl7-mllp.md)
   hl7::MllpOptions mllp;
+  // With [auth] enabled: the name of the service token whose scopes and wards the feed's
+  // messages are checked against (MLLP carries no credentials); required then.
+  std::string token;
+  // MLLP over TLS; without cert/key the development certificate of [server.tls] (<data>/tls).
+  bool tls = false;
+  std::string tls_cert, tls_key;
 };
 
 struct ClinicalConfig {
@@ -44,14 +50,16 @@ struct FhirConfig {
 };
 
 // [auth]: identities and sessions (doc/design/security.md). auth.db lives in the data directory.
-// enabled = false by default in this step: only the HTTP REST routes enforce (security.md,
-// "Enforcement status"); the WebSocket, ingest protocols, MQTT and HL7 do not yet.
+// On by default: nothing but the health check and the web client's files answers without a
+// login or token (security.md, "Enforcement status").
 struct AuthConfig {
-  bool enabled = false;
-  auth::AuthOptions options;   // argon2id parameters, session lifetimes, cookie name
-  bool cookie_secure = false;  // Secure flag on the session cookie (set it behind TLS)
-  double login_burst = 5;      // failed logins per remote address and per user name …
-  double login_refill_s = 60;  // … then one more every this many seconds
+  bool enabled = true;
+  auth::AuthOptions options;     // argon2id parameters, session lifetimes, cookie name
+  bool cookie_secure = false;    // Secure flag on the session cookie (set it behind TLS)
+  double login_burst = 5;        // failed logins per remote address and per user name …
+  double login_refill_s = 60;    // … then one more every this many seconds
+  double requests_per_s = 2000;  // authenticated HTTP requests per identity (0 = no limit) …
+  double request_burst = 4000;   // … with this many at once
 };
 
 // [audit]: the hash-chained audit trail, audit.db in the data directory.

@@ -133,7 +133,8 @@ TEST(Config, AuthAndAuditDefaults) {
   std::string path = WriteTemp(DefaultConfigToml());
   Result<Config> c = LoadConfig(path);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_FALSE(c->auth.enabled);  // enforcement step 1: REST only, so off by default for now
+  EXPECT_TRUE(c->auth.enabled);  // secure by default: nothing but the health check is open
+  EXPECT_TRUE(Config{}.auth.enabled);
   EXPECT_FALSE(c->auth.cookie_secure);
   EXPECT_EQ(c->auth.login_burst, 5);
   EXPECT_EQ(c->auth.options.argon2, (auth::Argon2Params{19456, 2, 1}));

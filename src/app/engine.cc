@@ -135,6 +135,8 @@ struct Engine::Impl {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<server::AccessControl> access;
   std::unique_ptr<server::PublisherAuthorizer> mqtt_publishers;  // with access control on
+  std::unique_ptr<server::PublisherAuthorizer> hl7_publishers;   // with access control on
+  std::string bootstrapped_admin;
   Status OpenAccess(const Config& config);
 };
 
@@ -158,6 +160,7 @@ Status Engine::Impl::OpenAccess(const Config& config) {
   Result<auth::BootstrapResult> boot = d.identities->BootstrapAdmin();
   if (!boot.ok()) return boot.status();
   if (boot->created) {
+    d.bootstrapped_admin = boot->user;
     fmt::print(stdout, "First start: created user '{}' with password: {}\n(shown once)\n",
                boot->user, boot->password);
     std::fflush(stdout);
@@ -169,9 +172,14 @@ Status Engine::Impl::OpenAccess(const Config& config) {
   opts.cookie_secure = config.auth.cookie_secure || config.tls.enabled;
   opts.login.burst = config.auth.login_burst;
   opts.login.refill_s = config.auth.login_refill_s;
+  opts.requests.burst = config.auth.requests_per_s > 0 ? config.auth.request_burst : 0;
+  opts.requests.refill_s = config.auth.requests_per_s > 0 ? 1.0 / config.auth.requests_per_s : 0;
   d.access.reset(new server::AccessControl{*d.identities, *d.scopes, *d.audit, opts});
+  d.access->rate_limited = &d.metrics.GetCounter(
+      "lj_http_rate_limited_total",
+      "Authenticated requests and WebSocket upgrades refused (429) over their identity's rate");
   d.ctx->access = d.access.get();
-  LJ_LOG_INFO("access control on (HTTP REST and FHIR)", "auth_db", AuthDbPath(config));
+  LJ_LOG_INFO("access control on", "auth_db", AuthDbPath(config));
   return Status::Ok();
 }
 
@@ -285,8 +293,35 @@ Status Engine::Start() {
   impl_->server = std::make_unique<server::HttpServer>(*impl_->ctx, std::move(tls));
   LJ_RETURN_IF_ERROR(impl_->server->Start());
   if (impl_->config.hl7.enabled) {
-    Result<std::unique_ptr<hl7::MllpServer>> h = hl7::MllpServer::Start(
-        impl_->config.hl7.mllp, *impl_->graph, *impl_->pipeline, impl_->metrics);
+    hl7::MllpOptions ho = impl_->config.hl7.mllp;
+    if (impl_->access) {  // MLLP carries no credentials: the feed acts as a named service token
+      const std::string token = impl_->config.hl7.token;
+      if (token.empty())
+        return Status(ErrorCode::kInvalidArgument,
+                      "[hl7] token: with [auth] enabled, name the service token the HL7 feed acts "
+                      "as, e.g. `lingjing token create --kind service --name hl7-feed --scope adt "
+                      "--scope ingest` and token = \"hl7-feed\"");
+      impl_->hl7_publishers =
+          std::make_unique<server::PublisherAuthorizer>(*impl_->access, audit::Interface::kHl7);
+      ho.authorize = [a = impl_->hl7_publishers.get(), token](const hl7::MessageAccess& m) {
+        const std::string where = fmt::format("{} {}", m.remote, m.message);
+        if (m.graph_change) return a->AuthorizeGraphChange(token, where, m.patient);
+        return a->AuthorizeWrites(token, where, m.twins ? *m.twins : std::vector<std::string>{});
+      };
+    }
+    if (impl_->config.hl7.tls) {
+      server::TlsOptions o = impl_->config.tls;
+      o.enabled = true;
+      o.cert_file = impl_->config.hl7.tls_cert;
+      o.key_file = impl_->config.hl7.tls_key;
+      if (o.dev_dir.empty()) o.dev_dir = impl_->config.data_dir + "/tls";
+      Result<server::ServerTls> t = server::MakeServerTls(o);
+      if (!t.ok()) return Status(t.status().code(), "hl7 tls: " + t.status().message());
+      LJ_LOG_INFO("hl7: mllp over tls", "cert", t->cert_file, "sha256", t->fingerprint_sha256);
+      ho.tls = t->context;
+    }
+    Result<std::unique_ptr<hl7::MllpServer>> h =
+        hl7::MllpServer::Start(ho, *impl_->graph, *impl_->pipeline, impl_->metrics);
     if (!h.ok()) return h.status();
     impl_->hl7 = std::move(h).value();
   }
@@ -335,5 +370,7 @@ history::HistoryStore* Engine::history() { return impl_->history.get(); }
 metrics::Registry& Engine::metrics() { return impl_->metrics; }
 uint16_t Engine::port() const { return impl_->server ? impl_->server->port() : 0; }
 uint16_t Engine::hl7_port() const { return impl_->hl7 ? impl_->hl7->port() : 0; }
+auth::IdentityStore* Engine::identities() { return impl_->identities.get(); }
+const std::string& Engine::bootstrapped_admin() const { return impl_->bootstrapped_admin; }
 
 }  // namespace lj::app

@@ -14,6 +14,10 @@
 #include "metrics/metrics.h"
 #include "model/model.h"
 
+namespace lj::auth {
+class IdentityStore;
+}  // namespace lj::auth
+
 namespace lj::live {
 class LiveState;
 class Pipeline;
@@ -41,6 +45,10 @@ class Engine {
   metrics::Registry& metrics();
   uint16_t port() const;
   uint16_t hl7_port() const;  // 0 when the HL7 listener is off
+  // With [auth] enabled: the identities (e.g. for the demo's ready link), else null.
+  auth::IdentityStore* identities();
+  // The administrator the first start created in this run ("" when users existed already).
+  const std::string& bootstrapped_admin() const;
 
  private:
   struct Impl;

@@ -10,6 +10,7 @@
 #include "app/cmd_history.h"
 #include "app/config.h"
 #include "app/engine.h"
+#include "auth/identity_store.h"
 #include "common/log.h"
 #include "sim/simulator.h"
 #include "sim/ward_builder.h"
@@ -97,6 +98,35 @@ int Fail(const lj::Status& s) {
   return 1;
 }
 
+// With access control on, the demo (every start) and a first start print a one-time login link
+// for the administrator: the web client exchanges `#login=<code>` for a session. Stdout only,
+// never the log.
+void PrintReadyLink(lj::app::Engine& engine, const Config& c, bool demo, const std::string& host) {
+  lj::auth::IdentityStore* ids = engine.identities();
+  if (!ids) {
+    std::cout << "Access control is off ([auth] enabled = false): anyone who reaches this port "
+                 "sees everything.\n"
+              << std::flush;
+    return;
+  }
+  std::string user = engine.bootstrapped_admin();
+  if (user.empty() && !demo) return;
+  if (user.empty()) user = "admin";
+  lj::Result<lj::auth::IssuedLoginCode> code = ids->CreateLoginCode(user, 3600);
+  if (!code.ok()) {
+    std::cout << fmt::format("No ready link ({}); log in, or run `lingjing user link <name>`.\n",
+                             code.status().message())
+              << std::flush;
+    return;
+  }
+  std::cout << fmt::format(
+                   "Ready: {}://{}:{}/#login={}\n  (logs in once as '{}' within 60 min; later: "
+                   "`lingjing user link {} --data {}`)\n",
+                   c.tls.enabled ? "https" : "http", host, engine.port(), code->code, user, user,
+                   c.data_dir)
+            << std::flush;
+}
+
 int RunServer(const Config& c, bool demo) {
   lj::log::Init(c.log_level, c.log_format);
   lj::Result<std::unique_ptr<lj::app::Engine>> engine = lj::app::Engine::Open(c);
@@ -120,6 +150,7 @@ int RunServer(const Config& c, bool demo) {
             << std::flush;
   if ((*engine)->hl7_port() != 0)
     std::cout << fmt::format("HL7 v2 (MLLP) on {}:{}\n", host, (*engine)->hl7_port()) << std::flush;
+  PrintReadyLink(**engine, c, demo, host);
   int sig = WaitForSignal();
   LJ_LOG_INFO("stopping", "signal", sig);
   if (sim) sim->Stop();
