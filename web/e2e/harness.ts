@@ -1,6 +1,8 @@
 // E2E harness: starts a real `lingjing demo` on a free loopback port with a fresh data directory,
 // and Debian's chromium (headless, software GL, kept off the network) through playwright-core.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Access control is on (the default): pages log in with one-time links (the demo's printed
+// ready link, or `lingjing user link admin`); REST calls from the tests carry a service token.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -59,6 +61,11 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 export class Engine {
   proc: ChildProcess | null = null;
   log = '';
+  /** The "Ready: <url>" link the demo printed at its last start. */
+  readyLink: string | null = null;
+  /** The administrator's password, printed once at the first start. */
+  adminPassword: string | null = null;
+  private token = '';
   readonly dataDir = mkdtempSync(join(tmpdir(), 'lj-web-e2e-'));
   constructor(
     readonly binary: string,
@@ -70,14 +77,49 @@ export class Engine {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  private cli(args: string[]): string {
+    return execFileSync(this.binary, [...args, '--data', this.dataDir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=0' },
+    }).trim();
+  }
+
+  /** fetch() with the tests' service token (every scope): for setup and checks over REST. */
+  fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.token) headers.set('Authorization', `Bearer ${this.token}`);
+    return fetch(url, { ...init, headers });
+  }
+
+  /** A page URL that logs in as the administrator once: `${base}/${query}#login=<code>[&hash]`. */
+  loginUrl(query = '', hash = '', base = `${this.base}/`): string {
+    const link = this.cli(['user', 'link', 'admin', '--url', this.base]);
+    const code = /#login=([A-Za-z0-9_-]+)/.exec(link)?.[1];
+    if (!code) throw new Error(`no login link from lingjing user link: ${link}`);
+    return `${base}${query}#login=${code}${hash ? `&${hash}` : ''}`;
+  }
+
   async start(): Promise<void> {
+    if (!this.token) {
+      const scopes = ['ingest', 'read', 'fhir', 'adt', 'alarms', 'metrics', 'audit'].flatMap((s) => ['--scope', s]);
+      this.token = this.cli(['token', 'create', '--kind', 'service', '--name', 'e2e-tests', ...scopes]);
+    }
+    this.readyLink = null;
     this.proc = spawn(
       this.binary,
       ['demo', '--port', String(this.port), '--address', '127.0.0.1', '--data', this.dataDir, '--beds', String(this.beds), '--log-level', 'warn'],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=0' } },
     );
+    let thisRun = '';
     const append = (d: Buffer) => {
       this.log = (this.log + d.toString()).slice(-20_000);
+      if (this.readyLink) return;
+      thisRun += d.toString();
+      const ready = /Ready: (\S+)\n/.exec(thisRun);
+      if (ready) this.readyLink = ready[1];
+      const pw = /created user 'admin' with password: (\S+)\n/.exec(thisRun);
+      if (pw) this.adminPassword = pw[1];
     };
     this.proc.stdout!.on('data', append);
     this.proc.stderr!.on('data', append);
@@ -86,6 +128,7 @@ export class Engine {
       const r = await fetch(`${this.base}/healthz`);
       return r.ok;
     }, 180_000);
+    await waitFor('the ready link', async () => this.readyLink, 30_000);
   }
 
   async stop(): Promise<void> {

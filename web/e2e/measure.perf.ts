@@ -18,7 +18,7 @@ it.skipIf(!findChromium())('measures fps and latency', async () => {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const sample = async (hash: string) => {
-      await page.goto(`${engine.base}/${hash}`);
+      await page.goto(engine.loginUrl('', hash.replace(/^#/, '')));
       await waitFor('beds', () => page.evaluate((n) => window.__lj?.bedIds.length === n, beds), 120_000);
       await page.waitForTimeout(seconds * 1000);
       return page.evaluate(() => ({

@@ -60,7 +60,7 @@ describe.skipIf(!chromiumPath)('presence and follow-the-lead rounds, two viewers
       if (m.type() === 'error') errors.push(`${name}: ${m.text()}`);
     });
     page.on('pageerror', (e) => errors.push(`${name}: ${String(e)}`));
-    await page.goto(`${PAGE ?? `${engine.base}/`}?name=${encodeURIComponent(name)}`);
+    await page.goto(engine.loginUrl(`?name=${encodeURIComponent(name)}`, '', PAGE));
     await waitFor(`${name}: beds and live`, () => lj(page).get((l) => l.connection === 'live' && l.bedIds.length > 0 && !!l.presenceId), 120_000);
     return page;
   }
@@ -85,7 +85,7 @@ describe.skipIf(!chromiumPath)('presence and follow-the-lead rounds, two viewers
   it('creates one presence twin per viewer in the engine', async () => {
     expect(aliceId).toMatch(/^presence-[0-9a-f]{16}$/);
     expect(bobId).not.toBe(aliceId);
-    const r = await fetch(`${engine.base}/api/v1/twins?model=${encodeURIComponent('dtmi:lingjing:ward:Presence;1')}`);
+    const r = await engine.fetch(`${engine.base}/api/v1/twins?model=${encodeURIComponent('dtmi:lingjing:ward:Presence;1')}`);
     const ids = ((await r.json()) as { value: Array<{ $dtId: string; label: string }> }).value.map((t) => `${t.$dtId}:${t.label}`).sort();
     expect(ids).toEqual([`${aliceId}:Alice`, `${bobId}:Bob`].sort());
   });
@@ -170,7 +170,7 @@ describe.skipIf(!chromiumPath)('presence and follow-the-lead rounds, two viewers
     await waitFor('Alice gone for Bob', async () => !(await peerNamed(bob, 'Alice')), 30_000);
     expect(await lj(bob).get((l) => l.following)).toBeNull();
     await waitFor('rounds-ended note', async () => /Alice left/.test((await bob.textContent('#follow-status')) ?? ''), 10_000);
-    const r = await fetch(`${engine.base}/api/v1/twins/${aliceId}`);
+    const r = await engine.fetch(`${engine.base}/api/v1/twins/${aliceId}`);
     expect(r.status).toBe(404);
     expect(await bob.evaluate(() => document.querySelectorAll('button[data-follow]').length)).toBe(0);
   });

@@ -37,7 +37,7 @@ describe.skipIf(!chromiumPath)('web client against lingjing demo', () => {
   beforeAll(async () => {
     engine = new Engine(findBinary(), Number(process.env.LJ_E2E_PORT) || (await freePort()), BEDS);
     await engine.start();
-    const r = await fetch(`${engine.base}/api/v1/twins?model=${encodeURIComponent('dtmi:lingjing:ward:Bed;1')}`);
+    const r = await engine.fetch(`${engine.base}/api/v1/twins?model=${encodeURIComponent('dtmi:lingjing:ward:Bed;1')}`);
     const j = (await r.json()) as { value?: Array<Record<string, unknown>> } | Array<Record<string, unknown>>;
     const list = Array.isArray(j) ? j : (j.value ?? []);
     bedIds = list.map((t) => String(t.$dtId ?? t.id)).sort();
@@ -47,7 +47,8 @@ describe.skipIf(!chromiumPath)('web client against lingjing demo', () => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await page.goto(PAGE ?? `${engine.base}/`);
+    // The link the demo printed: the page exchanges it for a session and drops it from the URL.
+    await page.goto(PAGE ? engine.loginUrl('', '', PAGE) : engine.readyLink!);
   });
 
   afterAll(async () => {
@@ -57,17 +58,17 @@ describe.skipIf(!chromiumPath)('web client against lingjing demo', () => {
   });
 
   it.skipIf(!!PAGE)('serves the built client with hashed, immutable assets', async () => {
-    const index = await fetch(`${engine.base}/`);
+    const index = await engine.fetch(`${engine.base}/`);
     expect(index.headers.get('content-type')).toContain('text/html');
     const html = await index.text();
     const js = html.match(/\/assets\/[^"]+\.js/)?.[0];
     expect(js, 'index.html references a hashed script').toBeTruthy();
-    const asset = await fetch(`${engine.base}${js}`);
+    const asset = await engine.fetch(`${engine.base}${js}`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toContain('javascript');
     expect(asset.headers.get('cache-control')).toContain('immutable');
-    expect((await fetch(`${engine.base}/assets/nope.js`)).status).toBe(404);
-    expect((await fetch(`${engine.base}/classic`)).status).toBe(200);
+    expect((await engine.fetch(`${engine.base}/assets/nope.js`)).status).toBe(404);
+    expect((await engine.fetch(`${engine.base}/classic`)).status).toBe(200);
   });
 
   it('shows every bed of the twin graph in the 3D ward', async () => {
@@ -93,12 +94,12 @@ describe.skipIf(!chromiumPath)('web client against lingjing demo', () => {
   it('empties a bed when its patient leaves the graph and refills it when one is admitted', async () => {
     const bed = bedIds[bedIds.length - 1];
     const rel = `${engine.base}/api/v1/twins/${bed}/relationships/occupiedBy`;
-    const original = (await (await fetch(rel)).json()) as { $targetId: string };
+    const original = (await (await engine.fetch(rel)).json()) as { $targetId: string };
     const occupied = () => page.evaluate((b) => !!window.__lj.value(b, 'patient'), bed);
     await waitFor('bed occupied', occupied);
-    expect((await fetch(rel, { method: 'DELETE' })).ok).toBe(true);
+    expect((await engine.fetch(rel, { method: 'DELETE' })).ok).toBe(true);
     await waitFor('bed empty', async () => !(await occupied()), 60_000);
-    const put = await fetch(rel, {
+    const put = await engine.fetch(rel, {
       method: 'PUT',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ $relationshipName: 'occupiedBy', $targetId: original.$targetId }),
@@ -145,17 +146,17 @@ describe.skipIf(!chromiumPath)('web client against lingjing demo', () => {
   });
 
   it('raises a deterioration alarm visible in panel and overview, and acknowledges it', async (ctx) => {
-    const probe = await fetch(`${engine.base}/api/v1/alarms`);
+    const probe = await engine.fetch(`${engine.base}/api/v1/alarms`);
     if (probe.status === 404 || probe.status === 503) {
       console.warn(`alarm API absent (HTTP ${probe.status}): alarm e2e skipped`);
       ctx.skip();
     }
     const bed = (await page.evaluate(() => window.__lj.selected))!;
-    const occupied = (await (await fetch(`${engine.base}/api/v1/twins/${bed}/relationships/occupiedBy`)).json()) as { $targetId: string };
+    const occupied = (await (await engine.fetch(`${engine.base}/api/v1/twins/${bed}/relationships/occupiedBy`)).json()) as { $targetId: string };
     const patient = occupied.$targetId;
     const limits = `${engine.base}/api/v1/patients/${patient}/alarm-limits`;
     // Deterioration as the alarm engine sees it: the live HR is now above the patient's HR limit.
-    const put = await fetch(limits, {
+    const put = await engine.fetch(limits, {
       method: 'PUT',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ hr: { extremeLow: 20, low: 30, high: 45, onsetS: 0 } }),
@@ -174,11 +175,11 @@ describe.skipIf(!chromiumPath)('web client against lingjing demo', () => {
       saveArtifact('alarm-overview.png', await page.screenshot());
       await page.click('#panel li[data-alarm] button.ack');
       await waitFor('acknowledged', async () => /acknowledged/.test((await page.textContent('#panel .alarms')) ?? ''), 30_000);
-      const shown = (await (await fetch(`${engine.base}/api/v1/alarms?patient=${patient}`)).json()) as { value: Array<{ state: string }> };
+      const shown = (await (await engine.fetch(`${engine.base}/api/v1/alarms?patient=${patient}`)).json()) as { value: Array<{ state: string }> };
       expect(shown.value.some((a) => a.state === 'acknowledged')).toBe(true);
       await waitFor('tile back to no unacknowledged alarm', async () => Number(await page.getAttribute(tile, 'data-priority')) === 0, 60_000);
     } finally {
-      await fetch(limits, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      await engine.fetch(limits, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' });
       await page.click('#view-ward');
     }
   });
@@ -198,7 +199,7 @@ describe.skipIf(!chromiumPath)('web client against lingjing demo', () => {
     await page.keyboard.press('Escape');
     saveArtifact('overview.png', await page.screenshot());
     const wall = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    await wall.goto(`${PAGE ?? `${engine.base}/`}#overview`);
+    await wall.goto(engine.loginUrl('', 'overview', PAGE));
     await waitFor('wall-screen overview', () => wall.evaluate((n) => document.querySelectorAll('#overview .tile').length === n, BEDS), 60_000);
     expect(await wall.isVisible('#ward-view')).toBe(false);
     await wall.close();
@@ -214,6 +215,39 @@ describe.skipIf(!chromiumPath)('web client against lingjing demo', () => {
     const bed = bedIds[0];
     const t0 = (await page.evaluate((b) => window.__lj.value(b, 'newestT'), bed)) as number;
     await waitFor('fresh values after the restart', async () => ((await page.evaluate((b) => window.__lj.value(b, 'newestT'), bed)) as number) > t0, 60_000);
+  });
+
+  it.skipIf(!!PAGE)('asks for a password without a session, says why it refused one, and a link works once', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    try {
+      const p = await ctx.newPage();
+      // A spent link: this page falls back to the login form.
+      const link = engine.loginUrl();
+      const code = /#login=([\w-]+)/.exec(link)![1];
+      const first = await fetch(`${engine.base}/api/v1/login/link`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code }) });
+      expect(first.status).toBe(200);
+      await p.goto(link);
+      await p.waitForSelector('#login:not([hidden])');
+      expect(await p.textContent('#login .login-error')).toMatch(/already used or has expired/);
+      expect(p.url()).not.toContain('#login=');
+      expect(await p.evaluate(() => window.__lj.connection)).not.toBe('live');
+      await p.fill('input[name=username]', 'admin');
+      await p.fill('input[name=current-password]', 'not the password');
+      await p.click('#login button[type=submit]');
+      await waitFor('the refusal', async () => /Wrong user name or password/.test((await p.textContent('#login .login-error')) ?? ''));
+      saveArtifact('login.png', await p.screenshot());
+      await p.fill('input[name=current-password]', engine.adminPassword!);
+      await p.click('#login button[type=submit]');
+      await waitFor('logged in and live', () => p.evaluate(() => window.__lj.connection === 'live'), 60_000);
+      expect(await p.isVisible('#login')).toBe(false);
+      expect(await p.textContent('#user')).toContain('admin');
+      // The session is an HttpOnly cookie: page scripts never see the secret.
+      expect(await p.evaluate(() => document.cookie)).not.toContain('lj_session');
+      await p.click('#user button');
+      await p.waitForSelector('#login:not([hidden])');
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('logged no errors in the page', () => {

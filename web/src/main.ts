@@ -2,7 +2,8 @@
 // and presence (other viewers as avatars, "follow the lead" rounds).
 // URL options: ?root=<twin id> (subtree root, default "hospital"), ?ws=<url>, ?api=<base>,
 // ?name=<your name as others see it>; #overview opens the central-station overview (for a wall
-// screen), #bed=<id> a patient panel.
+// screen), #bed=<id> a patient panel, #login=<code> logs in with a one-time ready link.
+// Nothing connects before the engine knows who we are (net/session.ts).
 import './styles.css';
 import { LiveClient, type ConnectionState } from './net/live-client';
 import { TwinStore } from './model/twin-store';
@@ -21,6 +22,8 @@ import { PresenceSender } from './presence/presence-sender';
 import { followStatus, panelAction } from './presence/follow';
 import { Priority } from './viz/mapping';
 import type { ServerMessage } from './types';
+import { establishSession, logout, takeLoginCode, type Identity } from './net/session';
+import { LoginDialog } from './ui/login';
 
 const $ = (id: string) => document.getElementById(id)!;
 const qs = new URLSearchParams(location.search);
@@ -313,6 +316,47 @@ function frame(): void {
   lookFrom: (x: number, y: number, z: number, tx: number, ty: number, tz: number) => ward.lookFrom(x, y, z, tx, ty, tz),
 };
 
-fromHash();
-client.start();
-requestAnimationFrame(frame);
+/** Shows who is logged in, with a way out. */
+function showUser(who: Identity): void {
+  const u = $('user');
+  u.replaceChildren();
+  u.hidden = !who.auth;
+  if (!who.auth) return;
+  const name = document.createElement('span');
+  name.textContent = who.name;
+  name.title = who.role;
+  const out = document.createElement('button');
+  out.textContent = 'Log out';
+  out.onclick = async () => {
+    await logout(API, fetch).catch(() => undefined);
+    location.reload();
+  };
+  u.append(name, out);
+}
+
+async function start(): Promise<void> {
+  const { code, rest } = takeLoginCode(location.hash);
+  if (code) history.replaceState(null, '', location.pathname + location.search + rest);
+  const dialog = new LoginDialog($('login'));
+  for (;;) {
+    try {
+      identity = await establishSession(API, fetch, code, dialog);
+      break;
+    } catch (e) {
+      $('conn').textContent = 'Engine unreachable…';
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  showUser(identity);
+  // Others see us by our login name unless we chose another label.
+  if (!savedName && identity.name) {
+    selfLabel = identity.name;
+    presence.set({ label: identity.name });
+  }
+  fromHash();
+  client.start();
+  requestAnimationFrame(frame);
+}
+
+let identity: Identity = { auth: false, name: '', role: '' };
+void start();
