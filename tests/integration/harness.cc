@@ -19,6 +19,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -123,8 +125,33 @@ std::string Process::Log() const {
 
 nlohmann::json HttpResult::json() const { return nlohmann::json::parse(body, nullptr, false); }
 
+namespace {
+std::mutex g_credentials_mu;
+std::map<uint16_t, std::string> g_cookies;  // port → "lj_session=ljx_…" of the admin session
+}  // namespace
+
+void SetSessionCookie(uint16_t port, const std::string& cookie) {
+  std::lock_guard lk(g_credentials_mu);
+  if (cookie.empty())
+    g_cookies.erase(port);
+  else
+    g_cookies[port] = cookie;
+}
+
+std::string SessionCookieFor(uint16_t port) {
+  std::lock_guard lk(g_credentials_mu);
+  auto it = g_cookies.find(port);
+  return it == g_cookies.end() ? "" : it->second;
+}
+
 HttpResult HttpRequest(uint16_t port, const std::string& method, const std::string& target,
                        const std::string& body, const std::string& content_type) {
+  return HttpRequestWith(port, method, target, body, content_type, SessionCookieFor(port));
+}
+
+HttpResult HttpRequestWith(uint16_t port, const std::string& method, const std::string& target,
+                           const std::string& body, const std::string& content_type,
+                           const std::string& cookie, std::string* set_cookie) {
   HttpResult out;
   try {
     net::io_context ioc;
@@ -133,6 +160,7 @@ HttpResult HttpRequest(uint16_t port, const std::string& method, const std::stri
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
     if (!body.empty()) req.set(http::field::content_type, content_type);
+    if (!cookie.empty()) req.set(http::field::cookie, cookie);
     req.body() = body;
     req.prepare_payload();
     stream.expires_after(std::chrono::seconds(30));
@@ -146,6 +174,7 @@ HttpResult HttpRequest(uint16_t port, const std::string& method, const std::stri
     if (ec) return out;
     out.status = parser.get().result_int();
     out.body = parser.get().body();
+    if (set_cookie) *set_cookie = std::string(parser.get()[http::field::set_cookie]);
   } catch (const std::exception&) {
   }
   return out;
@@ -171,7 +200,31 @@ std::unique_ptr<Server> Server::Start(const std::string& mode, std::vector<std::
     ADD_FAILURE() << "lingjing did not start:\n" << s->process->Log();
     return nullptr;
   }
+  s->LogInAsAdmin();
   return s;
+}
+
+void Server::LogInAsAdmin() {
+  SetSessionCookie(port, "");
+  if (HttpRequest(port, "GET", "/api/v1/whoami").json().value("auth", "") == "disabled") return;
+  // The ready link's route, with a code from the CLI (as an administrator would mint one).
+  std::string out;
+  int rc = RunCommand({LingjingBinary(), "user", "link", "admin", "--data", data_dir}, &out);
+  size_t at = out.find("#login=");
+  if (rc != 0 || at == std::string::npos) {
+    ADD_FAILURE() << "lingjing user link failed:\n" << out;
+    return;
+  }
+  std::string code = out.substr(at + 7, 43);
+  std::string set_cookie;
+  HttpResult r =
+      HttpRequestWith(port, "POST", "/api/v1/login/link", nlohmann::json{{"code", code}}.dump(),
+                      "application/json", "", &set_cookie);
+  if (r.status != 200 || set_cookie.empty()) {
+    ADD_FAILURE() << "login with the link failed: " << r.status << " " << r.body;
+    return;
+  }
+  SetSessionCookie(port, set_cookie.substr(0, set_cookie.find(';')));
 }
 
 double Server::Metric(const std::string& series) const {
@@ -186,14 +239,38 @@ double Server::Metric(const std::string& series) const {
   return -1;
 }
 
-std::unique_ptr<Mosquitto> Mosquitto::Start() {
+std::unique_ptr<Mosquitto> Mosquitto::Start(
+    const std::vector<std::pair<std::string, std::string>>& users, const std::string& acl) {
   const char* bin = "/usr/sbin/mosquitto";
   if (access(bin, X_OK) != 0) return nullptr;
   auto m = std::unique_ptr<Mosquitto>(new Mosquitto);
   m->dir_ = MakeTempDir("lj-it-mosquitto");
   m->port_ = FreePort();
-  std::ofstream(m->dir_ + "/mosquitto.conf")
-      << "listener " << m->port_ << " 127.0.0.1\nallow_anonymous true\npersistence false\n";
+  std::ofstream conf(m->dir_ + "/mosquitto.conf");
+  conf << "listener " << m->port_ << " 127.0.0.1\npersistence false\n";
+  // As root, mosquitto switches to its own user, which cannot read this private directory.
+  if (geteuid() == 0) conf << "user root\n";
+  if (users.empty()) {
+    conf << "allow_anonymous true\n";
+  } else {
+    const std::string passwd = m->dir_ + "/passwd";
+    for (size_t i = 0; i < users.size(); ++i) {
+      std::vector<std::string> argv = {"mosquitto_passwd", "-b"};
+      if (i == 0) argv.push_back("-c");
+      for (const std::string& a : {passwd, users[i].first, users[i].second}) argv.push_back(a);
+      std::string out;
+      if (RunCommand(argv, &out) != 0) {
+        ADD_FAILURE() << "mosquitto_passwd failed: " << out;
+        return nullptr;
+      }
+    }
+    conf << "allow_anonymous false\npassword_file " << passwd << "\n";
+    if (!acl.empty()) {
+      std::ofstream(m->dir_ + "/acl") << acl;
+      conf << "acl_file " << m->dir_ + "/acl\n";
+    }
+  }
+  conf.close();
   m->process_ = Process::Start({bin, "-c", m->dir_ + "/mosquitto.conf"}, m->dir_ + "/log");
   uint16_t port = m->port_;
   bool up = WaitFor(
@@ -208,7 +285,10 @@ std::unique_ptr<Mosquitto> Mosquitto::Start() {
         return ok;
       },
       std::chrono::seconds(10));
-  if (!up) return nullptr;
+  if (!up) {
+    ADD_FAILURE() << "mosquitto did not start:\n" << m->process_->Log();
+    return nullptr;
+  }
   return m;
 }
 
@@ -239,6 +319,10 @@ std::unique_ptr<WsClient> WsClient::Connect(uint16_t port, int rcvbuf) {
     sock.open(tcp::v4());
     if (rcvbuf > 0) sock.set_option(net::socket_base::receive_buffer_size(rcvbuf));
     sock.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    const std::string cookie = SessionCookieFor(port);
+    c->impl_->ws.set_option(websocket::stream_base::decorator([cookie](websocket::request_type& r) {
+      if (!cookie.empty()) r.set(http::field::cookie, cookie);
+    }));
     c->impl_->ws.handshake("127.0.0.1:" + std::to_string(port), "/ws");
   } catch (const std::exception& e) {
     ADD_FAILURE() << "websocket connect failed: " << e.what();

@@ -46,9 +46,17 @@ struct HttpResult {
   std::string body;
   nlohmann::json json() const;
 };
+// Sends the administrator's session cookie that Server::Start set up for `port`, if any.
 HttpResult HttpRequest(uint16_t port, const std::string& method, const std::string& target,
                        const std::string& body = "",
                        const std::string& content_type = "application/json");
+// With an explicit Cookie header ("" = none); `set_cookie` receives the answer's Set-Cookie.
+HttpResult HttpRequestWith(uint16_t port, const std::string& method, const std::string& target,
+                           const std::string& body, const std::string& content_type,
+                           const std::string& cookie, std::string* set_cookie = nullptr);
+// The credential HttpRequest and WsClient use for a port ("" = none).
+void SetSessionCookie(uint16_t port, const std::string& cookie);
+std::string SessionCookieFor(uint16_t port);
 
 // A started lingjing server (serve or demo) with its own data dir and port.
 struct Server {
@@ -56,21 +64,27 @@ struct Server {
   uint16_t port = 0;
   std::string data_dir;
   std::string log_path;
-  // Starts `lingjing <mode> --port P --data DIR extra...` and waits for /healthz.
+  // Starts `lingjing <mode> --port P --data DIR extra...`, waits for /healthz, then (access
+  // control being on by default) logs in as the administrator with a one-time link from
+  // `lingjing user link admin`: HttpRequest and WsClient then carry that session.
   static std::unique_ptr<Server> Start(const std::string& mode, std::vector<std::string> extra = {},
                                        const std::string& data_dir = "");
   HttpResult Get(const std::string& t) const { return HttpRequest(port, "GET", t); }
   HttpResult Put(const std::string& t, const nlohmann::json& j) const {
     return HttpRequest(port, "PUT", t, j.dump());
   }
+  void LogInAsAdmin();
   // Metric value of one series line (exact match of `series` before the value), or -1.
   double Metric(const std::string& series) const;
 };
 
 class Mosquitto {
  public:
-  // nullptr when the mosquitto binary is not installed.
-  static std::unique_ptr<Mosquitto> Start();
+  // nullptr when the mosquitto binary is not installed. Without users anyone may connect;
+  // with users (name → password, via mosquitto_passwd) only they may, under `acl` (acl_file).
+  static std::unique_ptr<Mosquitto> Start(
+      const std::vector<std::pair<std::string, std::string>>& users = {},
+      const std::string& acl = "");
   uint16_t port() const { return port_; }
   void Stop() { process_.reset(); }
 

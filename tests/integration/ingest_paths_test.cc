@@ -1,7 +1,12 @@
 // Every ingest path (HTTP JSON, line protocol via curl, MQTT via mosquitto_pub, WebSocket)
 // reaches a WebSocket subscriber of the bed; a malformed sample gets a precise error while its
-// valid neighbours are kept.
+// valid neighbours are kept. Access control is on (the default): curl and mosquitto_pub act as
+// the bed's device token, the broker checks passwords and pins topics to user names (ACL), and
+// the engine refuses a device's write to another bed.
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "harness.h"
 
@@ -20,9 +25,28 @@ int64_t NowMs() {
 class IngestPaths : public ::testing::Test {
  protected:
   void SetUp() override {
-    broker_ = Mosquitto::Start();
+    const std::string data = MakeTempDir("lj-it-data");
+    std::string out;
+    // The monitor's device token: its name is its MQTT user name, its secret the password.
+    ASSERT_EQ(RunCommand({LingjingBinary(), "token", "create", "--kind", "device", "--name",
+                          "mon-1", "--twin", "monitor-1", "--data", data},
+                         &out),
+              0)
+        << out;
+    size_t at = out.find("ljd_");
+    ASSERT_NE(at, std::string::npos) << out;
+    device_token_ = out.substr(at, 47);
+    broker_ =
+        Mosquitto::Start({{"lingjing", "bridge-password-1"}, {"mon-1", device_token_}},
+                         "user lingjing\ntopic read lingjing/#\ntopic write lingjing/rejects\n"
+                         "pattern write lingjing/devices/%u/#\n");
     if (!broker_) GTEST_SKIP() << "mosquitto is not installed (scripts/setup installs it)";
-    server_ = Server::Start("serve", {"--mqtt", "127.0.0.1:" + std::to_string(broker_->port())});
+    const std::string config =
+        data + "/../" + std::filesystem::path(data).filename().string() + ".toml";
+    std::ofstream(config) << "[mqtt]\nenabled = true\nhost = \"127.0.0.1\"\nport = "
+                          << broker_->port()
+                          << "\nusername = \"lingjing\"\npassword = \"bridge-password-1\"\n";
+    server_ = Server::Start("serve", {"--config", config}, data);
     ASSERT_TRUE(server_);
     CreateTestWard(*server_);
     viewer_ = WsClient::Connect(server_->port);
@@ -50,6 +74,17 @@ class IngestPaths : public ::testing::Test {
         .has_value();
   }
 
+  // mosquitto_pub as the monitor's device (or with another password).
+  int Publish(const std::string& topic, const std::string& payload,
+              const std::string& password = "") {
+    std::string out;
+    return RunCommand(
+        {"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker_->port()), "-q", "1", "-u",
+         "mon-1", "-P", password.empty() ? device_token_ : password, "-t", topic, "-m", payload},
+        &out);
+  }
+
+  std::string device_token_;
   std::unique_ptr<Mosquitto> broker_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<WsClient> viewer_;
@@ -62,8 +97,19 @@ TEST_F(IngestPaths, LineProtocolByCurlReachesSubscriberAndBadLineIsReported) {
                      t + "\n" + "vitals,twin=monitor-9 hr=70 " + t + "\n" +
                      "vitals,twin=monitor-1 rr=19 " + t + "\n";
   std::string out;
-  int rc = RunCommand(
-      {"curl", "-sS", "-w", "\\nHTTP %{http_code}\\n", "-XPOST", url, "--data-binary", body}, &out);
+  // The monitor's device token may not write another bed's monitor: the batch is refused whole.
+  int rc = RunCommand({"curl", "-sS", "-w", "\\nHTTP %{http_code}\\n", "-XPOST", url, "-H",
+                       "Authorization: Bearer " + device_token_, "--data-binary",
+                       "vitals,twin=monitor-2 hr=70 " + t + "\n"},
+                      &out);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("HTTP 403"), std::string::npos) << out;
+  // As the administrator, a line for an unknown twin is reported per line (a device token would
+  // be refused for it as a whole).
+  out.clear();
+  rc = RunCommand({"curl", "-sS", "-w", "\\nHTTP %{http_code}\\n", "-XPOST", url, "-H",
+                   "Cookie: " + SessionCookieFor(server_->port), "--data-binary", body},
+                  &out);
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("HTTP 400"), std::string::npos) << out;
   EXPECT_NE(out.find("partial write"), std::string::npos) << out;
@@ -79,21 +125,10 @@ TEST_F(IngestPaths, LineProtocolByCurlReachesSubscriberAndBadLineIsReported) {
 }
 
 TEST_F(IngestPaths, MqttByMosquittoPubReachesSubscriberAndBadPayloadIsReported) {
-  std::string port = std::to_string(broker_->port());
-  // Listen for the reject report the bridge publishes.
-  std::string out;
-  ASSERT_EQ(
-      RunCommand({"mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-q", "1", "-t",
-                  "lingjing/twins/monitor-1/telemetry", "-m", "{\"hr\": \"fast\", \"spo2\": 97}"},
-                 &out),
-      0)
-      << out;
+  const std::string own = "lingjing/devices/mon-1/twins/monitor-1/telemetry";
+  ASSERT_EQ(Publish(own, "{\"hr\": \"fast\", \"spo2\": 97}"), 0);
   EXPECT_TRUE(SeesValue("spo2", 97));
-  ASSERT_EQ(RunCommand({"mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-t",
-                        "lingjing/twins/monitor-1/telemetry/rr", "-m", "21"},
-                       &out),
-            0)
-      << out;
+  ASSERT_EQ(Publish(own + "/rr", "21"), 0);
   EXPECT_TRUE(SeesValue("rr", 21));
   EXPECT_TRUE(WaitFor(
       [&] {
@@ -101,6 +136,40 @@ TEST_F(IngestPaths, MqttByMosquittoPubReachesSubscriberAndBadPayloadIsReported) 
                    "lj_ingest_rejected_total{protocol=\"mqtt\",reason=\"wrong_type\"}") == 1;
       },
       10s));
+}
+
+TEST_F(IngestPaths, MqttPublishersAreCheckedByTheBrokerAndPerTwinByTheEngine) {
+  // The broker refuses a wrong password (the token secret is the password).
+  EXPECT_NE(Publish("lingjing/devices/mon-1/twins/monitor-1/telemetry/rr", "30", "wrong-secret"),
+            0);
+  // The broker's ACL keeps mon-1 out of another publisher's topics (dropped by the broker), and
+  // the engine refuses mon-1's write to another bed's monitor: nothing of it is ingested.
+  ASSERT_EQ(Publish("lingjing/devices/mon-2/twins/monitor-1/telemetry/rr", "31"), 0);
+  ASSERT_EQ(Publish("lingjing/devices/mon-1/twins/monitor-2/telemetry/rr", "32"), 0);
+  EXPECT_TRUE(WaitFor(
+      [&] { return server_->Metric("lj_mqtt_messages_total{result=\"forbidden\"}") == 1; }, 10s))
+      << server_->process->Log();
+  ASSERT_EQ(Publish("lingjing/devices/mon-1/twins/monitor-1/telemetry/rr", "33"), 0);
+  // Messages from one publisher arrive in order: 33 comes after 30/31, which never arrive.
+  auto seen = viewer_->ReadUntil(
+      [&](const json& m) {
+        return m["op"] == "delta" && m["twins"].contains("monitor-1") &&
+               m["twins"]["monitor-1"].contains("rr");
+      },
+      15s);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ((*seen)["twins"]["monitor-1"]["rr"]["v"], 33);
+  HttpResult twin2 = server_->Get("/api/v1/twins/monitor-2/telemetry");
+  EXPECT_EQ(twin2.body.find("\"rr\""), std::string::npos) << twin2.body;
+  // The refusal is in the audit trail, with the device and the foreign twin.
+  HttpResult audit = server_->Get("/api/v1/audit?user=mon-1");
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  bool refused = false;
+  const json trail = audit.json();
+  for (const json& r : trail["value"])
+    refused = refused || (r["interface"] == "mqtt" && r["outcome"] == "deny" &&
+                          r["twin"] == "monitor-2" && r["reason"] == "not_own_twin");
+  EXPECT_TRUE(refused) << audit.body;
 }
 
 TEST_F(IngestPaths, WebSocketIngestIsAckedAndReachesSubscriber) {
