@@ -27,6 +27,8 @@ struct HttpConnection::Impl {
   tcp::socket sock{ioc};
   beast::flat_buffer buf;
   bool open = false;
+  bool auth_checked = false;
+  std::string authorization;
 };
 
 HttpConnection::HttpConnection(uint16_t port) : impl_(std::make_unique<Impl>()) {
@@ -53,12 +55,33 @@ bool HttpConnection::Connect() {
   return true;
 }
 
+namespace {
+std::mutex g_auth_mu;
+std::map<uint16_t, std::string> g_auth;
+}  // namespace
+
+void SetAuthorization(uint16_t port, std::string header) {
+  std::lock_guard lk(g_auth_mu);
+  g_auth[port] = std::move(header);
+}
+
+std::string AuthorizationFor(uint16_t port) {
+  std::lock_guard lk(g_auth_mu);
+  auto it = g_auth.find(port);
+  return it == g_auth.end() ? "" : it->second;
+}
+
 HttpResponse HttpConnection::Request(const std::string& method, const std::string& target,
                                      std::string_view body, const std::string& content_type) {
   HttpResponse out;
   if (!Connect()) return out;
+  if (!impl_->auth_checked) {
+    impl_->authorization = AuthorizationFor(impl_->port);
+    impl_->auth_checked = true;
+  }
   http::request<http::buffer_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1");
+  if (!impl_->authorization.empty()) req.set(http::field::authorization, impl_->authorization);
   if (!body.empty()) req.set(http::field::content_type, content_type);
   req.body().data = const_cast<char*>(body.data());
   req.body().size = body.size();

@@ -34,6 +34,11 @@ class HttpConnection {
   std::unique_ptr<Impl> impl_;
 };
 
+// An Authorization header sent with every request to `port` (Lingjing's bench token; InfluxDB
+// runs without authentication, as Debian configures it). Set before the connections are made.
+void SetAuthorization(uint16_t port, std::string header);
+std::string AuthorizationFor(uint16_t port);
+
 // One request on a fresh connection.
 HttpResponse HttpOnce(uint16_t port, const std::string& method, const std::string& target,
                       std::string_view body = {});

@@ -20,6 +20,24 @@ std::unique_ptr<LingjingServer> LingjingServer::Start(const std::string& binary,
   auto s = std::make_unique<LingjingServer>();
   s->dir = std::make_unique<TempDir>("lj-bench-lingjing");
   s->port = FreePort();
+  // Access control is on by default, and stays on: the benchmark's clients present a service
+  // token ("bench", also the MQTT publisher name), so every request pays for its check.
+  const std::string token_cmd = binary +
+                                " token create --kind service --name bench --scope ingest "
+                                "--scope read --scope adt --scope metrics --data '" +
+                                s->dir->path() + "/data' 2>/dev/null";
+  std::string secret;
+  if (FILE* f = popen(token_cmd.c_str(), "r")) {
+    char line[256] = {};
+    if (std::fgets(line, sizeof line, f)) secret = line;
+    pclose(f);
+  }
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.rfind("ljs_", 0) != 0) {
+    *error = "cannot create the benchmark's token with `" + token_cmd + "`";
+    return nullptr;
+  }
+  SetAuthorization(s->port, "Bearer " + secret);
   std::vector<std::string> argv = prefix;
   argv.insert(argv.end(), {binary, "serve", "--port", std::to_string(s->port), "--data",
                            s->dir->path() + "/data"});

@@ -1,8 +1,8 @@
 // Phase 3: the workload published through a Mosquitto broker to a Lingjing subscribed with its
-// MQTT bridge (default mapping: topic `lingjing/line`, payload = line protocol, timestamps in ns).
-// One message per device block (one patient-second: 1 vitals line + 250 ECG lines), QoS 1 end to
-// end; the broker queues without limit, so nothing is dropped.
-// The broker is in the measured path.
+// MQTT bridge (default mapping: topic `lingjing/devices/bench/line`, payload = line protocol,
+// timestamps in ns). One message per device block (one patient-second: 1 vitals line + 250 ECG
+// lines), QoS 1 end to end; the broker queues without limit, so nothing is dropped. The broker is
+// in the measured path.
 #include <mosquitto.h>
 
 #include <atomic>
@@ -17,6 +17,9 @@
 namespace lj::bench {
 namespace {
 
+// The default mapping for line protocol from a named publisher: "bench" is the service token
+// LingjingServer creates, so the bridge checks (and audits) it as it would a real gateway.
+constexpr const char* kTopic = "lingjing/devices/bench/line";
 constexpr size_t kWindow = 500;  // QoS 1 messages in flight from the publisher
 
 struct PubState {
@@ -99,8 +102,7 @@ PhaseResult RunLingjingMqtt(const Workload& w, const BenchOptions& o) {
     mosquitto_destroy(pub);
     return r;
   }
-  std::printf("[lingjing-mqtt] publishing %zu messages (QoS 1) to lingjing/line\n",
-              payloads.size());
+  std::printf("[lingjing-mqtt] publishing %zu messages (QoS 1) to %s\n", payloads.size(), kTopic);
   std::fflush(stdout);
   const int pid = server->process->pid(), broker_pid = broker->pid();
   const double cpu0 = ProcessCpuSeconds(pid), bcpu0 = ProcessCpuSeconds(broker_pid),
@@ -117,8 +119,8 @@ PhaseResult RunLingjingMqtt(const Workload& w, const BenchOptions& o) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     if (sent - st.acked.load() >= kWindow) break;
     ++sent;
-    if (mosquitto_publish(pub, nullptr, "lingjing/line", static_cast<int>(p.size()), p.data(), 1,
-                          false) != MOSQ_ERR_SUCCESS)
+    if (mosquitto_publish(pub, nullptr, kTopic, static_cast<int>(p.size()), p.data(), 1, false) !=
+        MOSQ_ERR_SUCCESS)
       ++publish_failures;
   }
   const double publish_call_s = SecondsSince(t0);

@@ -1,5 +1,7 @@
 #include "ws_subscriber.h"
 
+#include "http_client.h"
+
 #include <sys/socket.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -43,6 +45,10 @@ std::unique_ptr<WsSubscriber> WsSubscriber::Start(uint16_t port, const std::stri
     timeval tv{30, 0};
     setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     s->impl_->ws.read_message_max(256 << 20);
+    const std::string auth = AuthorizationFor(port);
+    s->impl_->ws.set_option(websocket::stream_base::decorator([auth](websocket::request_type& r) {
+      if (!auth.empty()) r.set(boost::beast::http::field::authorization, auth);
+    }));
     s->impl_->ws.handshake("127.0.0.1:" + std::to_string(port), "/ws");
     nlohmann::json sub = {{"op", "subscribe"},
                           {"id", "bench"},
