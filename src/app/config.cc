@@ -319,6 +319,7 @@ Result<Config> LoadConfig(const std::string& path) {
   r.Get("auth", "login_refill_s", &c.auth.login_refill_s);
   r.Get("auth", "requests_per_s", &c.auth.requests_per_s);
   r.Get("auth", "request_burst", &c.auth.request_burst);
+  r.Get("auth", "usage_flush_s", &c.auth.usage_flush_s);
   r.Get("audit", "enabled", &c.audit.enabled);
   r.Get("audit", "queue_size", &c.audit.queue_size);
   r.Get("audit", "max_block_ms", &c.audit.max_block_ms);
@@ -336,6 +337,9 @@ Result<Config> LoadConfig(const std::string& path) {
     return Status(ErrorCode::kInvalidArgument, fmt::format("{}: hl7: {}", path, s.message()));
   if (Status s = auth::ValidateAuthOptions(c.auth.options); !s.ok())
     return Status(ErrorCode::kInvalidArgument, fmt::format("{}: auth: {}", path, s.message()));
+  if (c.auth.usage_flush_s < 1 || c.auth.usage_flush_s > 86400)
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: auth: usage_flush_s must be 1..86400", path));
   if (!(c.auth.requests_per_s >= 0 && c.auth.requests_per_s <= 1e7) ||
       !(c.auth.request_burst >= 1 && c.auth.request_burst <= 1e8))
     return Status(
@@ -490,6 +494,7 @@ login_burst = 5                  # failed logins allowed per remote address and 
 login_refill_s = 60              #   then one more per this many seconds (429 meanwhile)
 requests_per_s = 2000            # authenticated HTTP requests per user or token (0 = no limit),
 request_burst = 4000             #   this many at once; beyond: 429 rate_limited, Retry-After
+usage_flush_s = 60               # last-used times of tokens and sessions are saved this often
 
 [audit]
 enabled = true                   # hash-chained audit trail in <data.dir>/audit.db

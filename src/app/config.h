@@ -60,6 +60,7 @@ struct AuthConfig {
   double login_refill_s = 60;    // … then one more every this many seconds
   double requests_per_s = 2000;  // authenticated HTTP requests per identity (0 = no limit) …
   double request_burst = 4000;   // … with this many at once
+  int usage_flush_s = 60;        // tokens' and sessions' last-used times are written this often
 };
 
 // [audit]: the hash-chained audit trail, audit.db in the data directory.

@@ -135,6 +135,9 @@ TEST(Config, AuthAndAuditDefaults) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_TRUE(c->auth.enabled);  // secure by default: nothing but the health check is open
   EXPECT_TRUE(Config{}.auth.enabled);
+  EXPECT_EQ(c->auth.usage_flush_s, 60);
+  EXPECT_EQ(c->auth.requests_per_s, 2000);
+  EXPECT_EQ(c->hl7.mllp.allow, (std::vector<std::string>{"127.0.0.0/8", "::1/128"}));
   EXPECT_FALSE(c->auth.cookie_secure);
   EXPECT_EQ(c->auth.login_burst, 5);
   EXPECT_EQ(c->auth.options.argon2, (auth::Argon2Params{19456, 2, 1}));

@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "clinical/clinical_service.h"
 #include "common/log.h"
@@ -137,6 +141,13 @@ struct Engine::Impl {
   std::unique_ptr<server::PublisherAuthorizer> mqtt_publishers;  // with access control on
   std::unique_ptr<server::PublisherAuthorizer> hl7_publishers;   // with access control on
   std::string bootstrapped_admin;
+  // Writes last-used times of tokens and sessions every [auth] usage_flush_s (and at Stop).
+  std::thread usage_flusher;
+  std::mutex usage_mu;
+  std::condition_variable usage_cv;
+  bool usage_stop = false;
+  void StartUsageFlusher(int every_s);
+  void StopUsageFlusher();
   Status OpenAccess(const Config& config);
 };
 
@@ -181,6 +192,27 @@ Status Engine::Impl::OpenAccess(const Config& config) {
   d.ctx->access = d.access.get();
   LJ_LOG_INFO("access control on", "auth_db", AuthDbPath(config));
   return Status::Ok();
+}
+
+void Engine::Impl::StartUsageFlusher(int every_s) {
+  usage_flusher = std::thread([this, every_s] {
+    std::unique_lock lk(usage_mu);
+    while (!usage_cv.wait_for(lk, std::chrono::seconds(every_s), [this] { return usage_stop; })) {
+      lk.unlock();
+      if (Status s = identities->FlushUsage(); !s.ok())
+        LJ_LOG_WARN("saving last-used times failed", "error", s.ToString());
+      lk.lock();
+    }
+  });
+}
+
+void Engine::Impl::StopUsageFlusher() {
+  {
+    std::lock_guard lk(usage_mu);
+    usage_stop = true;
+  }
+  usage_cv.notify_all();
+  if (usage_flusher.joinable()) usage_flusher.join();
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -290,6 +322,8 @@ Status Engine::Start() {
                 "cert", t->cert_file, "sha256", t->fingerprint_sha256);
     tls = t->context;
   }
+  if (impl_->identities && !impl_->usage_flusher.joinable())
+    impl_->StartUsageFlusher(impl_->config.auth.usage_flush_s);
   impl_->server = std::make_unique<server::HttpServer>(*impl_->ctx, std::move(tls));
   LJ_RETURN_IF_ERROR(impl_->server->Start());
   if (impl_->config.hl7.enabled) {
@@ -352,6 +386,7 @@ void Engine::Stop() {
   impl_->mqtt.reset();
   if (impl_->server) impl_->server->Stop();
   impl_->server.reset();
+  impl_->StopUsageFlusher();
   if (impl_->identities) (void)impl_->identities->FlushUsage();
   if (impl_->audit) impl_->audit->Close();
   if (impl_->history && !impl_->history_closed) {

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -148,6 +149,31 @@ TEST(Hardening, OneIdentitysRequestRateIsLimitedWithoutSlowingAnother) {
   EXPECT_NE(out.find("too many requests from 'mon-x'"), std::string::npos) << out;
   // Another identity (the administrator's session) is not slowed by it.
   EXPECT_EQ(HttpRequest(s->port, "GET", "/api/v1/whoami").status, 200);
+}
+
+TEST(Hardening, LastUsedTimesAreSavedWhileTheServerRuns) {
+  const std::string data = MakeTempDir("lj-it-data");
+  const std::string token = DeviceToken(data);
+  ASSERT_FALSE(token.empty());
+  auto s = Server::Start("serve", {"--config", Config("usage.toml", "[auth]\nusage_flush_s = 1\n")},
+                         data);
+  ASSERT_TRUE(s);
+  // The token's line in `lingjing token list` (another process) has a date once its last use
+  // is saved: it never expires, so the only date on the line is the last use.
+  auto used = [&] {
+    std::string out;
+    RunCommand({LingjingBinary(), "token", "list", "--data", data}, &out);
+    const size_t at = out.find("mon-x");
+    const std::string line = at == std::string::npos ? "" : out.substr(at, out.find('\n', at) - at);
+    return std::regex_search(line, std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}Z"));
+  };
+  EXPECT_FALSE(used());
+  std::string out;
+  RunCommand({"curl", "-s", "-H", "Authorization: Bearer " + token,
+              "http://127.0.0.1:" + std::to_string(s->port) + "/api/v1/whoami"},
+             &out);
+  // Saved within usage_flush_s, without stopping the server.
+  EXPECT_TRUE(WaitFor(used, 20s));
 }
 
 TEST(Hardening, CredentialsNeverReachTheLog) {
