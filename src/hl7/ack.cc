@@ -53,17 +53,20 @@ int Hl7ErrorFor(ErrorCode code) {
       return kHl7RequiredFieldMissing;
     case ErrorCode::kWrongType:
     case ErrorCode::kBadTimestamp:
+    case ErrorCode::kOutOfOrder:  // a time older than the series' newest sample
     case ErrorCode::kParseError:
     case ErrorCode::kOversize:
     case ErrorCode::kPayloadTooLarge:
       return kHl7DataTypeError;
     case ErrorCode::kInvalidArgument:
+    case ErrorCode::kUnprocessable:  // e.g. an OBX result status that carries no result
       return kHl7TableValueNotFound;
     case ErrorCode::kUnknownTwin:
     case ErrorCode::kUnknownTelemetry:
     case ErrorCode::kNotFound:
       return kHl7UnknownKey;
     case ErrorCode::kAlreadyExists:
+    case ErrorCode::kConflict:  // e.g. a pulse rate superseded by a heart rate
       return kHl7DuplicateKey;
     case ErrorCode::kUnsupported:
       return kHl7UnsupportedMessageType;
@@ -92,11 +95,24 @@ AckContext SalvageAckContext(std::string_view raw) {
   return msh.ok() ? AckContextFrom(*msh) : AckContext{};
 }
 
+namespace {
+
+// The first `max` bytes of `s`, not splitting a UTF-8 sequence.
+std::string_view Cut(std::string_view s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+}  // namespace
+
 std::string BuildAck(const AckContext& ctx, AckCode code, std::string_view ack_control_id,
                      int64_t now_ns, const std::vector<AckIssue>& issues,
                      std::string_view own_app) {
   const Delimiters d;
-  auto e = [&](std::string_view s) { return Escape(s.substr(0, 200), d); };
+  auto e = [&](std::string_view s) { return Escape(Cut(s, 200), d); };
+  auto reason = [&](std::string_view s) { return Escape(Cut(s, kMaxAckReasonBytes), d); };
   const std::string version = ctx.version.empty() ? "2.5" : ctx.version;
   const std::string processing = ctx.processing_id.empty() ? "P" : ctx.processing_id;
   std::string out =
@@ -105,13 +121,19 @@ std::string BuildAck(const AckContext& ctx, AckCode code, std::string_view ack_c
                   e(ctx.receiving_facility), e(ctx.sending_app), e(ctx.sending_facility),
                   FormatDtm(now_ns), e(ctx.trigger), e(ack_control_id), e(processing), e(version));
   out += fmt::format("MSA|{}|{}", AckCodeName(code), e(ctx.control_id));
-  if (!issues.empty()) out += "|" + e(issues.front().message);
+  if (!issues.empty()) out += "|" + reason(issues.front().message);
   out += '\r';
-  for (size_t i = 0; i < issues.size() && i < kMaxAckIssues; ++i) {
-    const AckIssue& is = issues[i];
-    out += fmt::format("ERR||{}|{}^{}^HL70357|E|{}^{}^L|||{}\r", is.location, is.hl7_code,
-                       Hl7ErrorText(is.hl7_code), static_cast<int>(is.code), ErrorCodeName(is.code),
-                       e(is.message));
+  auto err = [&](const AckIssue& is, std::string_view message) {
+    out += fmt::format("ERR||{}|{}^{}^HL70357|{}|{}^{}^L|||{}\r", is.location, is.hl7_code,
+                       Hl7ErrorText(is.hl7_code), static_cast<char>(is.severity),
+                       static_cast<int>(is.code), ErrorCodeName(is.code), reason(message));
+  };
+  const size_t listed = issues.size() <= kMaxAckIssues ? issues.size() : kMaxAckIssues - 1;
+  for (size_t i = 0; i < listed; ++i) err(issues[i], issues[i].message);
+  if (listed < issues.size()) {
+    err(issues[listed], fmt::format("{} more issues not listed (an ACK lists at most {}); the "
+                                    "first: {}",
+                                    issues.size() - listed, kMaxAckIssues, issues[listed].message));
   }
   return out;
 }

@@ -1,8 +1,9 @@
 // HL7 v2 acknowledgements (original mode): MSH mirrored from the message being answered
 // (sending and receiving application/facility swapped, same version and processing id, a new
 // control id), MSA with AA / AE / AR and the answered control id, and one ERR segment per issue
-// (ERR-2 location, ERR-3 HL7 table 0357 code, ERR-4 severity E, ERR-5 Lingjing error code,
-// ERR-8 human-readable reason). doc/protocols/hl7-mllp.md lists the rules.
+// (ERR-2 location, ERR-3 HL7 table 0357 code, ERR-4 severity from table 0516 — E, or W for what
+// was not kept of an otherwise accepted message — ERR-5 Lingjing error code, ERR-8
+// human-readable reason). doc/protocols/hl7-mllp.md lists the rules.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -37,11 +38,15 @@ std::string_view Hl7ErrorText(int hl7_code);  // "Unknown key identifier"
 // The table 0357 code that best fits a Lingjing error code.
 int Hl7ErrorFor(ErrorCode code);
 
+// HL7 table 0516 (error severity), ERR-4.
+enum class Severity : char { kError = 'E', kWarning = 'W', kInformation = 'I' };
+
 struct AckIssue {
   std::string location;  // ERL "SEG^seq^field[^rep^comp]", e.g. "PV1^1^3"; may be empty
   int hl7_code = kHl7InternalError;
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  Severity severity = Severity::kError;
 };
 
 // What an ACK copies from the message it answers (already unescaped).
@@ -58,8 +63,11 @@ AckContext AckContextFrom(const Message& msg);
 AckContext SalvageAckContext(std::string_view raw);
 
 // The ACK text (segments separated by CR, no MLLP framing). `own_app` is used as MSH-3 when the
-// message named no receiving application. At most kMaxAckIssues ERR segments.
+// message named no receiving application. At most kMaxAckIssues ERR segments: with more issues,
+// the last ERR says how many were not listed (callers that can say more, e.g. which OBX rows,
+// summarise first). Reasons are cut at kMaxAckReasonBytes.
 inline constexpr size_t kMaxAckIssues = 100;
+inline constexpr size_t kMaxAckReasonBytes = 500;
 std::string BuildAck(const AckContext& ctx, AckCode code, std::string_view ack_control_id,
                      int64_t now_ns, const std::vector<AckIssue>& issues,
                      std::string_view own_app = "LINGJING");

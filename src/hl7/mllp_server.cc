@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -21,6 +22,13 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 using TlsStream = asio::ssl::stream<tcp::socket>;
+
+// Lets durability callbacks (run on the history's thread, maybe after Stop) reach a connection
+// only while the io_context exists: Stop() closes it first.
+struct DurableGate {
+  std::mutex mu;
+  bool open = true;
+};
 
 }  // namespace
 
@@ -63,6 +71,7 @@ struct MllpServer::Impl {
   std::atomic<size_t> active{0};
   uint16_t port = 0;
   std::atomic<bool> stopped{false};
+  std::shared_ptr<DurableGate> gate = std::make_shared<DurableGate>();
   std::unique_ptr<asio::io_context> io;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
@@ -83,7 +92,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       : impl_(impl),
         remote_(std::move(remote)),
         socket_(std::move(stream)),
-        timer_(socket_.get_executor()),
+        executor_(socket_.get_executor()),
+        timer_(executor_),
+        hold_(executor_),
         deframer_(impl.options.max_message_bytes) {
     impl_.active.fetch_add(1);
     impl_.connections_active.Add(1);
@@ -147,8 +158,47 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     }
     ArmTimer(impl_.options.idle_timeout_s);
     deframer_.Feed(std::string_view(buf_.data(), n),
-                   [this](const MllpFrameEvent& ev) { out_ += MllpFrame(HandleFrame(ev)); });
+                   [this](const MllpFrameEvent& ev) { acks_.push_back(HandleFrame(ev)); });
     CountFraming();
+    AwaitDurable();
+  }
+
+  // An ACK whose message stored samples waits until they are durable (when_durable; never
+  // blocking this thread); then this read's ACKs are written, in message order.
+  void AwaitDurable() {
+    for (MessageHandler::Outcome& o : acks_) {
+      if (o.lsn == 0) continue;
+      if (impl_.options.when_durable)
+        ++waiting_;
+      else
+        o = impl_.handler.Settle(std::move(o), Status::Ok());
+    }
+    if (waiting_ == 0) return WriteAcks();
+    // Keeps this connection alive meanwhile (the callbacks hold it weakly); Stop() ends it.
+    hold_.expires_at(asio::steady_timer::time_point::max());
+    hold_.async_wait([self = this->shared_from_this()](boost::system::error_code) {});
+    for (size_t i = 0; i < acks_.size(); ++i) {
+      if (acks_[i].lsn == 0) continue;
+      impl_.options.when_durable(
+          acks_[i].lsn, [gate = impl_.gate, weak = this->weak_from_this(), i](Status st) {
+            std::lock_guard lk(gate->mu);
+            if (!gate->open) return;  // stopped: the connection closes without this ACK
+            if (auto self = weak.lock())
+              asio::post(self->executor_, [self, i, st = std::move(st)] { self->Durable(i, st); });
+          });
+    }
+  }
+
+  void Durable(size_t i, const Status& synced) {
+    acks_[i] = impl_.handler.Settle(std::move(acks_[i]), synced);
+    if (--waiting_ > 0) return;
+    hold_.cancel();
+    WriteAcks();
+  }
+
+  void WriteAcks() {
+    for (const MessageHandler::Outcome& o : acks_) out_ += MllpFrame(o.ack);
+    acks_.clear();
     if (out_.empty()) {
       Read();
       return;
@@ -164,14 +214,15 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
                       });
   }
 
-  std::string HandleFrame(const MllpFrameEvent& ev) {
+  MessageHandler::Outcome HandleFrame(const MllpFrameEvent& ev) {
     try {
-      return impl_.handler.Handle(ev.payload, ev.oversize, ev.total_bytes, remote_).ack;
+      return impl_.handler.Handle(ev.payload, ev.oversize, ev.total_bytes, remote_);
     } catch (const std::exception& e) {
       LJ_LOG_ERROR("hl7 handler failed", "error", e.what());
-      return BuildAck(SalvageAckContext(ev.payload), AckCode::kReject, "LJERROR", 0,
-                      {AckIssue{"", kHl7InternalError, ErrorCode::kInternal,
-                                "internal error; see the server log"}});
+      return {.ack = BuildAck(SalvageAckContext(ev.payload), AckCode::kReject, "LJERROR", 0,
+                              {AckIssue{"", kHl7InternalError, ErrorCode::kInternal,
+                                        "internal error; see the server log"}}),
+              .code = AckCode::kReject};
     }
   }
 
@@ -187,9 +238,13 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   MllpServer::Impl& impl_;
   const std::string remote_;
   Stream socket_;
+  const asio::any_io_executor executor_;  // the connection's strand
   asio::steady_timer timer_;
+  asio::steady_timer hold_;  // pending while ACKs wait for durability
   MllpDeframer deframer_;
   std::array<char, 16384> buf_{};
+  std::vector<MessageHandler::Outcome> acks_;  // of one read, in message order
+  size_t waiting_ = 0;                         // of acks_, for durability
   std::string out_;
   uint64_t seen_garbage_ = 0, seen_truncated_ = 0, seen_oversize_ = 0;
 };
@@ -345,6 +400,10 @@ uint16_t MllpServer::port() const { return impl_->port; }
 
 void MllpServer::Stop() {
   if (impl_->stopped.exchange(true)) return;
+  {
+    std::lock_guard lk(impl_->gate->mu);  // late durability callbacks no longer post
+    impl_->gate->open = false;
+  }
   impl_->io->stop();
   for (std::thread& t : impl_->threads) t.join();
   impl_->threads.clear();

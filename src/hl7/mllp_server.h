@@ -1,8 +1,10 @@
 // MllpServer: HL7 v2 over MLLP on TCP (doc/protocols/hl7-mllp.md). Accepts connections, deframes
 // messages (MllpDeframer), hands each to a MessageHandler and writes its ACK back, framed, in
 // message order. Runs its own Boost.Asio io_context on `threads` thread(s); each connection is
-// served on its own strand: read → handle every complete frame → write the ACKs → read again,
-// so a sender that does not read its ACKs stops being read (no unbounded buffering).
+// served on its own strand: read → handle every complete frame → wait (asynchronously) until
+// what they stored is durable (`when_durable`) → write the ACKs → read again, so ACKs keep
+// message order and a sender that does not read its ACKs stops being read (no unbounded
+// buffering).
 //
 // Contract: a bad message (unparseable, unsupported, oversize) is answered with AR/AE and the
 // connection stays open; connections close only on peer close, socket error, idle timeout
@@ -18,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +52,12 @@ struct MllpOptions {
   // MLLP over TLS when set (built by the caller, e.g. server::MakeServerTls): the handshake
   // must finish within idle_timeout_s (or 30 s); failures are counted and the connection closed.
   std::shared_ptr<boost::asio::ssl::context> tls;
+  // Durability of ingested observations (not config; the engine passes
+  // HistoryStore::WhenDurable): calls `done` exactly once, when history LSN `lsn` is durable or
+  // with the error if the log cannot be synced; inline or on any thread, even after Stop(). An ORU
+  // that stored something is acknowledged (AA) only once `done` reports success, and answered AE
+  // (ERR-3 207, storage) when it reports an error. Null: ACKs are sent at once (no history).
+  std::function<void(uint64_t lsn, std::function<void(Status)> done)> when_durable;
 };
 
 // Checks ranges (max_message_bytes 64 B..64 MiB, threads 1..16, max_connections >= 1, ...).

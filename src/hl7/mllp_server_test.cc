@@ -6,13 +6,19 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <mutex>
+#include <thread>
 
 #include "common/time.h"
+#include "history/history.h"
 #include "hl7/dtm.h"
 #include "hl7/message.h"
 #include "hl7/mllp.h"
@@ -49,6 +55,18 @@ class Client {
   Message Send(std::string_view payload) {
     Write(MllpFrame(payload));
     return ReadAck();
+  }
+  // True when bytes of an answer are (or within `wait` become) readable. For asserting that an
+  // ACK is held back: a correct server never sends it, so the bound only limits how long a
+  // wrong one has to show itself.
+  bool AnswerArrives(std::chrono::milliseconds wait) {
+    const auto end = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      boost::system::error_code ec;
+      if (!in_.empty() || socket_.available(ec) > 0 || ec) return true;
+      if (std::chrono::steady_clock::now() >= end) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
   bool ClosedByPeer() {
     char c;
@@ -107,7 +125,7 @@ class MllpServerTest : public ::testing::Test {
     o.port = 0;
     o.max_message_bytes = 4096;
     change(o);
-    auto server = MllpServer::Start(o, *graph_, *pipeline_, metrics_);
+    auto server = MllpServer::Start(o, *graph_, sink_ ? *sink_ : *pipeline_, metrics_);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
   }
@@ -153,6 +171,7 @@ class MllpServerTest : public ::testing::Test {
   std::unique_ptr<graph::TwinGraph> graph_;
   std::unique_ptr<live::LiveState> live_;
   std::unique_ptr<live::Pipeline> pipeline_;
+  ingest::IngestSink* sink_ = nullptr;  // instead of pipeline_ when set
   std::unique_ptr<MllpServer> server_;
 };
 
@@ -342,6 +361,8 @@ TEST_F(MllpServerTest, OruBecomesTelemetryOnTheBedsideMonitor) {
           ts) +
       fmt::format("OBX|6|NM|150344^MDC_TEMP^MDC|1.4.1.1|98.6|266560^MDC_DIM_FAHR^MDC|||||R|||{}\r",
                   ts) +
+      // A MDC_PRESS_CUFF_SYS code with the MDC_PRESS_BLD_NONINV_SYS name (what this document
+      // once prescribed): both are nibpSys, so it is accepted.
       fmt::format("OBX|7|NM|150301^MDC_PRESS_BLD_NONINV_SYS^MDC|1.5.1.1|16|kPa^^UCUM|||||R|||{}\r",
                   ts) +
       fmt::format(
@@ -356,6 +377,19 @@ TEST_F(MllpServerTest, OruBecomesTelemetryOnTheBedsideMonitor) {
   Message ack = c.Send(Oru("O1", mrn, obx));
   EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
   EXPECT_EQ(ack.Get("MSH-9.2"), "R01");
+  // What was not stored is in the ACK, as warnings: the rest of the message was stored.
+  std::vector<std::string> errs;
+  for (const Segment& s : ack.segments()) {
+    if (s.name() == "ERR")
+      errs.push_back(s.Get(4) + " " + std::string(s.RawField(2)) + " " + s.Get(8));
+  }
+  EXPECT_EQ(errs, (std::vector<std::string>{
+                      "W OBX^1^11 OBX(1)-11: 69965 MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS: result "
+                      "status 'X' (results cannot be obtained); not stored",
+                      "W OBX^3^3 OBX(3)-3: 149530 MDC_PULS_OXIM_PULS_RATE: pulse rate superseded "
+                      "by the heart rate in OBX(2); not stored",
+                      "W OBX^10^3 OBX(10)-3: 188736 MDC_UNMAPPED: observation identifier not "
+                      "mapped to a BedsideMonitor telemetry; not stored"}));
   auto hr = Latest("monitor-a02", "hr");
   EXPECT_DOUBLE_EQ(hr.first, 72);  // ECG heart rate wins over the pulse rate
   EXPECT_EQ(hr.second, t0);
@@ -366,7 +400,9 @@ TEST_F(MllpServerTest, OruBecomesTelemetryOnTheBedsideMonitor) {
   EXPECT_DOUBLE_EQ(Latest("monitor-a02", "nibpDia").first, 80);
   EXPECT_DOUBLE_EQ(Latest("monitor-a02", "nibpMean").first, 93);
   EXPECT_TRUE(std::isnan(Latest("monitor-a01", "hr").first));
-  EXPECT_EQ(Counter("lj_hl7_obx_ignored_total"), 3u);  // MDS row, superseded pulse, unmapped
+  EXPECT_EQ(Counter("lj_hl7_obx_ignored_total{reason=\"result_status\"}"), 1u);  // MDS row
+  EXPECT_EQ(Counter("lj_hl7_obx_ignored_total{reason=\"superseded\"}"), 1u);
+  EXPECT_EQ(Counter("lj_hl7_obx_ignored_total{reason=\"unmapped_code\"}"), 1u);
   EXPECT_EQ(Counter("lj_ingest_samples_total{protocol=\"hl7\"}"), 7u);
 }
 
@@ -416,12 +452,15 @@ TEST_F(MllpServerTest, OruRejectsAreReportedWhileTheRestIsAccepted) {
                   FormatDtm(NowNs() + 3600'000'000'000LL));
   Client c(server_->port());
   Message ack = c.Send(Oru("O3", mrn, obx));
-  EXPECT_EQ(ack.Get("MSA-1"), "AE");
+  // The heart rate was stored: AA, and each observation not stored is a warning.
+  EXPECT_EQ(ack.Get("MSA-1"), "AA");
   std::vector<std::string> errs;
   for (const Segment& s : ack.segments()) {
-    if (s.name() == "ERR")
+    if (s.name() == "ERR") {
+      EXPECT_EQ(s.Get(4), "W");
       errs.push_back(s.Get(2) + "/" + s.Get(2, 1, 2) + "/" + s.Get(2, 1, 3) + " " + s.Get(5) + " " +
                      s.Get(8));
+    }
   }
   ASSERT_EQ(errs.size(), 4u);
   EXPECT_NE(
@@ -439,8 +478,54 @@ TEST_F(MllpServerTest, OruRejectsAreReportedWhileTheRestIsAccepted) {
       Oru("O4", "NOBODY",
           fmt::format("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC||80|/min^^UCUM|||||F|||{}\r", ts)));
   EXPECT_EQ(ack.Get("MSA-1"), "AE");
+  EXPECT_EQ(ack.Get("ERR-4"), "E");
   EXPECT_NE(ack.Get("ERR-8").find("unknown patient MRN 'NOBODY'"), std::string::npos)
       << ack.Get("ERR-8");
+}
+
+// LOINC-coded vitals and IHE PCD-01 NIBP (MDC_PRESS_BLD_NONINV_*) over a real MLLP connection.
+TEST_F(MllpServerTest, OruLoincAndMdcNibpOverMllp) {
+  const std::string mrn = graph_->GetTwin("patient-a03")->properties["mrn"];
+  const int64_t t0 = (NowNs() / 1'000'000'000 - 45) * 1'000'000'000;
+  const std::string ts = FormatDtm(t0);
+  Client c(server_->port());
+  Message ack =
+      c.Send(Oru("L1", mrn,
+                 fmt::format("OBX|1|NM|8867-4^Heart rate^LN||91|/min^^UCUM|||||F|||{0}\r"
+                             "OBX|2|NM|8310-5^Body temperature^LN||37.9|Cel^^UCUM|||||F|||{0}\r"
+                             "OBX|3|NM|29463-7^Body weight^LN||81|kg^^UCUM|||||F|||{0}\r",
+                             ts)));
+  EXPECT_EQ(ack.Get("MSA-1"), "AA");
+  EXPECT_EQ(ack.Get("ERR-4"), "W");
+  EXPECT_EQ(ack.Get("ERR-2"), "OBX");
+  EXPECT_EQ(ack.Get("ERR-2.2"), "3");
+  EXPECT_EQ(ack.Get("ERR-8"),
+            "OBX(3)-3: 29463-7 Body weight (LN): observation identifier not mapped to a "
+            "BedsideMonitor telemetry; not stored");
+  EXPECT_DOUBLE_EQ(Latest("monitor-a03", "hr").first, 91);
+  EXPECT_EQ(Latest("monitor-a03", "hr").second, t0);
+  EXPECT_DOUBLE_EQ(Latest("monitor-a03", "temp").first, 37.9);
+
+  ack = c.Send(Oru(
+      "N1", mrn,
+      fmt::format(
+          "OBX|1||150020^MDC_PRESS_BLD_NONINV^MDC|1.0.1|||||||X|||{0}\r"
+          "OBX|2|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.0.1.1|132|266016^MDC_DIM_MMHG^MDC|||||R||"
+          "|"
+          "{0}\r"
+          "OBX|3|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.0.1.2|84|266016^MDC_DIM_MMHG^MDC|||||R|||"
+          "{0}\r"
+          "OBX|4|NM|150023^MDC_PRESS_BLD_NONINV_MEAN^MDC|1.0.1.3|100|266016^MDC_DIM_MMHG^MDC|||||R|"
+          "||{0}\r",
+          ts)));
+  EXPECT_EQ(ack.Get("MSA-1"), "AA");
+  EXPECT_EQ(ack.Get("ERR-8"),
+            "OBX(1)-11: 150020 MDC_PRESS_BLD_NONINV: result status 'X' (results cannot be "
+            "obtained); not stored");
+  EXPECT_DOUBLE_EQ(Latest("monitor-a03", "nibpSys").first, 132);
+  EXPECT_DOUBLE_EQ(Latest("monitor-a03", "nibpDia").first, 84);
+  EXPECT_DOUBLE_EQ(Latest("monitor-a03", "nibpMean").first, 100);
+  EXPECT_EQ(Counter("lj_ingest_samples_total{protocol=\"hl7\"}"), 5u);
 }
 
 TEST_F(MllpServerTest, AnAuthorizerSeesEveryMessageAndARefusalIsArWithNothingApplied) {
@@ -563,6 +648,236 @@ TEST(MllpServerLimitsTest, MaxConnectionsAndIdleTimeoutCloseConnections) {
   (*server)->Stop();
   graph->reset();
   std::filesystem::remove_all(dir);
+}
+
+// The pipeline with a history LSN on every report that stored something, as live::Pipeline
+// reports with history enabled.
+class LsnSink : public ingest::IngestSink {
+ public:
+  explicit LsnSink(ingest::IngestSink& inner) : inner_(inner) {}
+  ingest::IngestReport Ingest(ingest::ParsedBatch& batch, ingest::Protocol protocol) override {
+    ingest::IngestReport r = inner_.Ingest(batch, protocol);
+    if (r.accepted > 0) r.lsn = next_.fetch_add(1) + 1;
+    return r;
+  }
+
+ private:
+  ingest::IngestSink& inner_;
+  std::atomic<uint64_t> next_{0};
+};
+
+// A fake HistoryStore::WhenDurable: holds every request until the test settles it (or, with
+// `inline_ok`, answers at once on the caller's thread as the store does for a durable LSN).
+class HeldSyncs {
+ public:
+  void Request(uint64_t lsn, std::function<void(Status)> done) {
+    std::unique_lock lk(mu_);
+    ++requested_;
+    if (inline_ok_) {
+      lk.unlock();
+      done(Status::Ok());
+      return;
+    }
+    held_.emplace_back(lsn, std::move(done));
+    cv_.notify_all();
+  }
+  // Waits (bounded) until `n` requests are held; their LSNs in request order.
+  std::vector<uint64_t> WaitHeld(size_t n) {
+    std::unique_lock lk(mu_);
+    cv_.wait_for(lk, std::chrono::seconds(10), [&] { return held_.size() >= n; });
+    std::vector<uint64_t> lsns;
+    for (const auto& h : held_) lsns.push_back(h.first);
+    return lsns;
+  }
+  void Settle(uint64_t lsn, Status s) {
+    std::function<void(Status)> done;
+    {
+      std::lock_guard lk(mu_);
+      for (auto it = held_.begin(); it != held_.end(); ++it) {
+        if (it->first == lsn) {
+          done = std::move(it->second);
+          held_.erase(it);
+          break;
+        }
+      }
+    }
+    ASSERT_TRUE(done) << "no request for lsn " << lsn;
+    done(std::move(s));  // on the test's thread, like the WAL thread
+  }
+  void AnswerInline() {
+    std::lock_guard lk(mu_);
+    inline_ok_ = true;
+  }
+  size_t requested() {
+    std::lock_guard lk(mu_);
+    return requested_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::pair<uint64_t, std::function<void(Status)>>> held_;
+  size_t requested_ = 0;
+  bool inline_ok_ = false;
+};
+
+class MllpDurableAckTest : public MllpServerTest {
+ protected:
+  void SetUp() override {
+    MllpServerTest::SetUp();
+    lsn_sink_ = std::make_unique<LsnSink>(*pipeline_);
+    sink_ = lsn_sink_.get();
+    Restart([this](MllpOptions& o) {
+      o.when_durable = [this](uint64_t lsn, std::function<void(Status)> done) {
+        syncs_.Request(lsn, std::move(done));
+      };
+    });
+    mrn_ = graph_->GetTwin("patient-a02")->properties["mrn"];
+    t0_ = (NowNs() / 1'000'000'000 - 100) * 1'000'000'000;
+  }
+  // An ORU^R01 storing heart rate `hr` on monitor-a02, `s` seconds after t0 (plus `extra` OBX).
+  std::string HrOru(std::string_view control_id, int s, int hr, std::string_view extra = "") {
+    return Oru(control_id, mrn_,
+               fmt::format("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC||{}|/min^^UCUM|||||F|||{}\r", hr,
+                           FormatDtm(t0_ + s * 1'000'000'000LL)) +
+                   std::string(extra));
+  }
+
+  std::unique_ptr<LsnSink> lsn_sink_;
+  HeldSyncs syncs_;
+  std::string mrn_;
+  int64_t t0_ = 0;
+};
+
+TEST_F(MllpDurableAckTest, AnAaWaitsUntilTheObservationsAreDurable) {
+  Client c(server_->port());
+  c.Write(MllpFrame(HrOru("D1", 0, 71)));
+  const std::vector<uint64_t> held = syncs_.WaitHeld(1);
+  ASSERT_EQ(held.size(), 1u) << "the ACK did not wait for durability";
+  EXPECT_FALSE(c.AnswerArrives(std::chrono::milliseconds(300))) << "AA before the sync";
+  EXPECT_DOUBLE_EQ(Latest("monitor-a02", "hr").first, 71);  // applied, just not acknowledged
+  syncs_.Settle(held[0], Status::Ok());
+  Message ack = c.ReadAck();
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_EQ(ack.Get("MSA-2"), "D1");
+
+  // Nothing stored (AE) and ADT (no history) are answered at once, without a sync.
+  ack = c.Send(Oru("D2", "NOBODY",
+                   fmt::format("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC||80|/min^^UCUM|||||F|||{}\r",
+                               FormatDtm(t0_))));
+  EXPECT_EQ(ack.Get("MSA-1"), "AE");
+  EXPECT_EQ(c.Send(Adt("A01", "D3", "MRN900001", "A01")).Get("MSA-1"), "AA");
+  EXPECT_EQ(syncs_.requested(), 1u);
+
+  // Already durable: HistoryStore::WhenDurable answers inline, on the io thread.
+  syncs_.AnswerInline();
+  ack = c.Send(HrOru("D4", 1, 72));
+  EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+  EXPECT_EQ(ack.Get("MSA-2"), "D4");
+  EXPECT_EQ(syncs_.requested(), 2u);
+  EXPECT_EQ(Counter("lj_hl7_messages_total{type=\"ORU^R01\",ack=\"AA\"}"), 2u);
+}
+
+TEST_F(MllpDurableAckTest, PipelinedAcksKeepTheirOrderAndAFailedSyncIsAe) {
+  Client c(server_->port());
+  c.Write(MllpFrame(HrOru("P0", 0, 70)));
+  std::vector<uint64_t> held = syncs_.WaitHeld(1);
+  ASSERT_EQ(held.size(), 1u);
+  // Three more while P0's ACK is held: they are read together once it is written.
+  const std::string unmapped = fmt::format(
+      "OBX|2|NM|188736^MDC_MASS_BODY_ACTUAL^MDC||81|kg^^UCUM|||||F|||{}\r", FormatDtm(t0_));
+  c.Write(MllpFrame(HrOru("P1", 1, 71, unmapped)) + MllpFrame(HrOru("P2", 2, 72)) +
+          MllpFrame(Adt("A01", "P3", "MRN900001", "A01")));
+  syncs_.Settle(held[0], Status::Ok());
+  Message ack = c.ReadAck();
+  EXPECT_EQ(ack.Get("MSA-2"), "P0");
+  EXPECT_EQ(ack.Get("MSA-1"), "AA");
+
+  held = syncs_.WaitHeld(2);
+  ASSERT_EQ(held.size(), 2u);
+  // P2 is durable first, but its ACK may not overtake P1's.
+  syncs_.Settle(held[1], Status::Ok());
+  EXPECT_FALSE(c.AnswerArrives(std::chrono::milliseconds(300))) << "an ACK overtook P1's";
+  syncs_.Settle(held[0], Status(ErrorCode::kStorage, "wal: fsync: Input/output error"));
+
+  ack = c.ReadAck();
+  EXPECT_EQ(ack.Get("MSA-2"), "P1");
+  EXPECT_EQ(ack.Get("MSA-1"), "AE");
+  std::vector<std::string> errs;
+  for (const Segment& s : ack.segments()) {
+    if (s.name() == "ERR")
+      errs.push_back(fmt::format("{} {} {} {} {}", s.Get(3), s.Get(4), s.Get(5),
+                                 std::string(s.RawField(2)), s.Get(8)));
+  }
+  ASSERT_EQ(errs.size(), 2u);
+  EXPECT_EQ(errs[0],
+            "207 E 5002  history sync failed: the observations of this message may not be "
+            "durable; send it again (wal: fsync: Input/output error)");
+  EXPECT_EQ(errs[1].substr(0, 27), "204 E 2002 OBX^2^3 OBX(2)-3") << errs[1];
+  EXPECT_EQ(ack.Get("MSA-3"), ack.Get("ERR-8"));
+  ack = c.ReadAck();
+  EXPECT_EQ(ack.Get("MSA-2"), "P2");
+  EXPECT_EQ(ack.Get("MSA-1"), "AA");
+  ack = c.ReadAck();
+  EXPECT_EQ(ack.Get("MSA-2"), "P3");
+  EXPECT_EQ(ack.Get("MSA-1"), "AA");
+  EXPECT_EQ(Counter("lj_hl7_messages_total{type=\"ORU^R01\",ack=\"AA\"}"), 2u);
+  EXPECT_EQ(Counter("lj_hl7_messages_total{type=\"ORU^R01\",ack=\"AE\"}"), 1u);
+  // The connection goes on.
+  syncs_.AnswerInline();
+  EXPECT_EQ(c.Send(HrOru("P4", 3, 73)).Get("MSA-1"), "AA");
+}
+
+TEST_F(MllpDurableAckTest, StopWithAnAckHeldSendsNoAckAndALateSyncIsHarmless) {
+  Client a(server_->port());
+  Client b(server_->port());
+  a.Write(MllpFrame(HrOru("S1", 0, 70)));
+  ASSERT_EQ(syncs_.WaitHeld(1).size(), 1u);
+  b.Write(MllpFrame(HrOru("S2", 1, 71)));
+  const std::vector<uint64_t> held = syncs_.WaitHeld(2);
+  ASSERT_EQ(held.size(), 2u);
+  server_->Stop();
+  EXPECT_TRUE(a.ClosedByPeer());         // closed without an ACK: the sender will resend
+  syncs_.Settle(held[0], Status::Ok());  // after Stop
+  server_.reset();
+  syncs_.Settle(held[1], Status::Ok());  // after the server is gone
+  EXPECT_TRUE(b.ClosedByPeer());
+}
+
+// The wiring the engine uses: the pipeline writes to a real HistoryStore (sync per batch) and
+// the server waits on HistoryStore::WhenDurable.
+TEST_F(MllpServerTest, WithARealHistoryTheAaComesOnceTheSamplesAreDurable) {
+  history::HistoryOptions ho;
+  ho.dir = (dir_ / "history").string();
+  ho.sync = history::SyncPolicy::kBatch;
+  auto store = history::HistoryStore::Open(ho, &metrics_);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  history::HistoryStore& h = **store;
+  live::Pipeline with_history(*live_, metrics_, live::PipelineOptions{}, &h);
+  sink_ = &with_history;
+  Restart([&h](MllpOptions& o) {
+    o.when_durable = [&h](uint64_t lsn, std::function<void(Status)> done) {
+      h.WhenDurable(lsn, std::move(done));
+    };
+  });
+  const std::string mrn = graph_->GetTwin("patient-a02")->properties["mrn"];
+  Client c(server_->port());
+  for (int i = 0; i < 3; ++i) {
+    const std::string before = std::to_string(h.Stats().durable_lsn);
+    Message ack =
+        c.Send(Oru(fmt::format("H{}", i), mrn,
+                   fmt::format("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC||{}|/min^^UCUM|||||F|||{}\r",
+                               70 + i, FormatDtm(NowNs() - (30 - i) * 1'000'000'000LL))));
+    EXPECT_EQ(ack.Get("MSA-1"), "AA") << ack.Get("ERR-8");
+    EXPECT_GT(h.Stats().durable_lsn, std::stoull(before));  // synced before the ACK
+  }
+  std::optional<history::SeriesId> id = h.Find("monitor-a02", "hr");
+  ASSERT_TRUE(id.has_value());
+  Result<history::SeriesData> latest = h.Latest(*id);
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  server_.reset();  // before the pipeline and the store go
+  sink_ = nullptr;
+  EXPECT_TRUE(h.Close().ok());
 }
 
 TEST_F(MllpServerTest, StopClosesConnectionsAndIsIdempotent) {

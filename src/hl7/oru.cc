@@ -2,99 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-#include <cmath>
+#include <algorithm>
 #include <map>
 #include <optional>
-#include <set>
 
 #include "hl7/dtm.h"
 
 namespace lj::hl7 {
 namespace {
-
-struct Observation {
-  int code;
-  const char* ref;
-  const char* telemetry;
-  bool pulse_rate;  // feeds hr only without an ECG heart rate for the same twin
-};
-
-constexpr Observation kObservations[] = {
-    {147842, "MDC_ECG_HEART_RATE", "hr", false},
-    {149530, "MDC_PULS_OXIM_PULS_RATE", "hr", true},
-    {149514, "MDC_PULS_RATE", "hr", true},
-    {150456, "MDC_PULS_OXIM_SAT_O2", "spo2", false},
-    {151562, "MDC_RESP_RATE", "rr", false},
-    {150344, "MDC_TEMP", "temp", false},
-    {150364, "MDC_TEMP_BODY", "temp", false},
-    {150301, "MDC_PRESS_BLD_NONINV_SYS", "nibpSys", false},
-    {150302, "MDC_PRESS_BLD_NONINV_DIA", "nibpDia", false},
-    {150303, "MDC_PRESS_BLD_NONINV_MEAN", "nibpMean", false},
-};
-
-struct Unit {
-  const char* telemetry;
-  const char* codes[6];  // MDC numeric code, MDC reference id, UCUM spellings
-  double scale;          // canonical = value * scale + offset
-  double offset;
-};
-
-constexpr double kMmHgPerKPa = 1000.0 / 133.322387415;
-
-constexpr Unit kUnits[] = {
-    {"hr", {"264864", "MDC_DIM_BEAT_PER_MIN", "/min", "{beat}/min", "{beats}/min", "1/min"}, 1, 0},
-    {"rr",
-     {"264928", "MDC_DIM_RESP_PER_MIN", "/min", "{breath}/min", "{breaths}/min", "1/min"},
-     1,
-     0},
-    {"spo2", {"262688", "MDC_DIM_PERCENT", "%", nullptr, nullptr, nullptr}, 1, 0},
-    {"temp", {"268192", "MDC_DIM_DEGC", "Cel", nullptr, nullptr, nullptr}, 1, 0},
-    {"temp",
-     {"266560", "MDC_DIM_FAHR", "[degF]", nullptr, nullptr, nullptr},
-     5.0 / 9.0,
-     -32.0 * 5.0 / 9.0},
-    {"temp", {"K", nullptr, nullptr, nullptr, nullptr, nullptr}, 1, -273.15},
-    {"pressure", {"266016", "MDC_DIM_MMHG", "mm[Hg]", "mmHg", nullptr, nullptr}, 1, 0},
-    {"pressure",
-     {"265987", "MDC_DIM_KILO_PASCAL", "kPa", nullptr, nullptr, nullptr},
-     kMmHgPerKPa,
-     0},
-};
-
-std::string_view UnitFamily(std::string_view telemetry) {
-  return telemetry.rfind("nibp", 0) == 0 ? "pressure" : telemetry;
-}
-
-const Observation* FindObservation(std::string_view code, std::string_view ref) {
-  for (const Observation& o : kObservations) {
-    if (code == std::to_string(o.code) || (!ref.empty() && ref == o.ref)) return &o;
-  }
-  return nullptr;
-}
-
-// HL7 NM: optional sign, digits, optional decimal point.
-std::optional<double> ParseNm(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  size_t digits = 0, dots = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c >= '0' && c <= '9') {
-      ++digits;
-    } else if (c == '.') {
-      ++dots;
-    } else if (!(c == '-' && i == 0)) {
-      return std::nullopt;
-    }
-  }
-  if (digits == 0 || dots > 1 || s.size() > 64) return std::nullopt;
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
 
 // Resolves and caches the sample target of each PID group and each OBX-18 device.
 class Targets {
@@ -142,30 +57,24 @@ class Targets {
 
 struct Pending {
   ingest::ParsedSample sample;
-  bool pulse_rate = false;
+  VitalRole role = VitalRole::kMeasurement;
 };
+
+// HL7 table 0085 (observation result status) values that carry no result to store.
+std::string_view NotAResult(std::string_view status) {
+  if (status == "X") return "results cannot be obtained";
+  if (status == "D") return "deleted";
+  if (status == "W") return "posted as wrong";
+  return {};
+}
 
 }  // namespace
 
-bool ConvertUnit(std::string_view telemetry, std::string_view unit, double value, double* out,
-                 std::string* why) {
-  const std::string_view family = UnitFamily(telemetry);
-  std::string accepted;
-  for (const Unit& u : kUnits) {
-    if (family != u.telemetry) continue;
-    for (const char* c : u.codes) {
-      if (c == nullptr) continue;
-      if (unit == c) {
-        *out = value * u.scale + u.offset;
-        return true;
-      }
-      if (!accepted.empty()) accepted += ", ";
-      accepted += c;
-    }
-  }
-  *why = fmt::format("unit '{}' is not a unit of {} (accepted: {})", unit.substr(0, 32), telemetry,
-                     accepted);
-  return false;
+std::string ObxWhere(uint32_t position, int field, std::string_view set_id) {
+  std::string out =
+      field > 0 ? fmt::format("OBX({})-{}", position, field) : fmt::format("OBX({})", position);
+  if (!set_id.empty()) out += fmt::format(" (set id {})", set_id);
+  return out;
 }
 
 void BuildOruBatch(const Message& msg, WardIndex& ward, const OruOptions& options, OruResult* out) {
@@ -176,8 +85,21 @@ void BuildOruBatch(const Message& msg, WardIndex& ward, const OruOptions& option
   Targets targets(ward);
   std::string obr_time;
   std::vector<Pending> pending;
-  std::set<std::string> ecg_hr_twins;
+  std::map<std::string, uint32_t, std::less<>> heart_rate_at;  // twin → first heart-rate OBX
   uint32_t n = 0;
+
+  // "OBX(7)-6: 150344 MDC_TEMP: <why>" (no observation part when OBX-3 is empty).
+  auto text = [&](uint32_t obx, int field, std::string_view why) {
+    const ObxRow& row = out->rows[obx - 1];
+    const std::string where = ObxWhere(obx, field, row.set_id);
+    return row.label.empty() ? fmt::format("{}: {}", where, why)
+                             : fmt::format("{}: {}: {}", where, row.label, why);
+  };
+  auto ignore = [&](uint32_t obx, int field, ErrorCode ec, std::string_view reason,
+                    std::string_view why) {
+    out->ignored.push_back(Ignored{
+        ingest::Reject{obx, ec, text(obx, field, fmt::format("{}; not stored", why))}, reason});
+  };
 
   for (const Segment& seg : msg.segments()) {
     if (seg.name() == "PID") {
@@ -195,20 +117,43 @@ void BuildOruBatch(const Message& msg, WardIndex& ward, const OruOptions& option
     }
     if (seg.name() != "OBX") continue;
     ++n;
-    const std::string value = seg.Get(5);
+    const ObservationId id = IdentifyObservation(seg);
+    ObxRow row;
+    std::string set_id = seg.Get(1);
+    while (!set_id.empty() && set_id.back() == ' ') set_id.pop_back();
+    while (!set_id.empty() && set_id.front() == ' ') set_id.erase(0, 1);
+    if (set_id != std::to_string(n)) row.set_id = set_id.substr(0, 16);
+    row.label = id.label;
+    out->rows.push_back(std::move(row));
+
     const std::string status = seg.Get(11);
-    const std::string code = seg.Get(3, 1, 1), ref = seg.Get(3, 1, 2);
-    const Observation* obs = FindObservation(code, ref);
-    if (value.empty() || status == "X" || status == "D" || status == "W" || obs == nullptr) {
-      ++out->ignored;
+    if (std::string_view meaning = NotAResult(status); !meaning.empty()) {
+      ignore(n, 11, ErrorCode::kUnprocessable, "result_status",
+             fmt::format("result status '{}' ({})", status, meaning));
+      continue;
+    }
+    const std::string value = seg.Get(5);
+    if (value.empty()) {
+      ignore(n, 5, ErrorCode::kMissingField, "no_value", "no value");
       continue;
     }
     auto reject = [&](int field, ErrorCode ec, std::string_view why) {
-      const std::string where =
-          field > 0 ? fmt::format("OBX({})-{}", n, field) : fmt::format("OBX({})", n);
-      batch.rejects.push_back(
-          ingest::Reject{n, ec, fmt::format("{}: {} {}: {}", where, obs->code, obs->ref, why)});
+      batch.rejects.push_back(ingest::Reject{n, ec, text(n, field, why)});
     };
+    if (!id.conflict.empty()) {
+      reject(3, ErrorCode::kInvalidArgument, id.conflict);
+      continue;
+    }
+    if (id.vital == nullptr) {
+      if (id.label.empty()) {
+        ignore(n, 3, ErrorCode::kMissingField, "unmapped_code", "no observation identifier");
+      } else {
+        ignore(n, 3, ErrorCode::kUnknownTelemetry, "unmapped_code",
+               "observation identifier not mapped to a BedsideMonitor telemetry");
+      }
+      continue;
+    }
+    const Vital& vital = *id.vital;
     const std::string type = seg.Get(2);
     if (!type.empty() && type != "NM") {
       reject(2, ErrorCode::kWrongType,
@@ -220,20 +165,9 @@ void BuildOruBatch(const Message& msg, WardIndex& ward, const OruOptions& option
       reject(5, ErrorCode::kWrongType, fmt::format("'{}' is not a number", value.substr(0, 32)));
       continue;
     }
-    std::string unit = seg.Get(6, 1, 1);
-    double converted = 0;
-    std::string why;
-    if (unit.empty()) unit = seg.Get(6, 1, 2);
-    if (unit.empty()) {
-      reject(6, ErrorCode::kMissingField, "missing unit");
-      continue;
-    }
-    std::string why2;
-    const std::string unit_text = seg.Get(6, 1, 2);
-    if (!ConvertUnit(obs->telemetry, unit, *v, &converted, &why) &&
-        (unit_text.empty() || unit_text == unit ||
-         !ConvertUnit(obs->telemetry, unit_text, *v, &converted, &why2))) {
-      reject(6, ErrorCode::kInvalidArgument, why);
+    Result<double> converted = ConvertObxUnit(seg, vital.telemetry, *v);
+    if (!converted.ok()) {
+      reject(6, converted.status().code(), converted.status().message());
       continue;
     }
     const std::string obx_time = seg.Get(14);
@@ -268,21 +202,28 @@ void BuildOruBatch(const Message& msg, WardIndex& ward, const OruOptions& option
     if (batch.owned.empty() || batch.owned.back() != twin) batch.owned.push_back(twin);
     Pending p;
     p.sample.twin = batch.owned.back();
-    p.sample.telemetry = obs->telemetry;
+    p.sample.telemetry = vital.telemetry;
     p.sample.t_ns = t_ns;
-    p.sample.value = ingest::Value::Double(converted);
+    p.sample.value = ingest::Value::Double(*converted);
     p.sample.source = n;
-    p.pulse_rate = obs->pulse_rate;
-    if (obs->code == 147842) ecg_hr_twins.insert(twin);
+    p.role = vital.role;
+    if (vital.role == VitalRole::kHeartRate) heart_rate_at.emplace(twin, n);
     pending.push_back(p);
   }
   for (const Pending& p : pending) {
-    if (p.pulse_rate && ecg_hr_twins.count(std::string(p.sample.twin)) > 0) {
-      ++out->ignored;
-      continue;
+    if (p.role == VitalRole::kPulseRate) {
+      auto hr = heart_rate_at.find(p.sample.twin);
+      if (hr != heart_rate_at.end()) {
+        ignore(p.sample.source, 3, ErrorCode::kConflict, "superseded",
+               fmt::format("pulse rate superseded by the heart rate in OBX({})", hr->second));
+        continue;
+      }
     }
     batch.samples.push_back(p.sample);
   }
+  std::stable_sort(
+      out->ignored.begin(), out->ignored.end(),
+      [](const Ignored& a, const Ignored& b) { return a.reject.source < b.reject.source; });
 }
 
 }  // namespace lj::hl7
