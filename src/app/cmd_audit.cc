@@ -50,8 +50,10 @@ void RunVerify(const DataFlags& flags) {
   std::cout << fmt::format(
       "{}: FAILED ({}){}: {}\n", where, audit::ProblemName(r->problem),
       r->first_bad_seq > 0 ? fmt::format(" at record {}", r->first_bad_seq) : "", r->message);
-  std::cout << fmt::format("checked {} records; intact up to seq {}; anchor at seq {}\n",
-                           r->records, r->head_seq, r->anchor_seq);
+  for (const std::string& finding : r->findings) std::cout << "  " << finding << "\n";
+  if (r->problem != audit::Problem::kIntegrity)  // else the damaged file stopped before the chain
+    std::cout << fmt::format("checked {} records; intact up to seq {}; anchor at seq {}\n",
+                             r->records, r->head_seq, r->anchor_seq);
   throw CLI::RuntimeError(kVerifyFailed);
 }
 
@@ -124,8 +126,10 @@ void AddAuditCommands(CLI::App& app) {
   auto verify_flags = std::make_shared<DataFlags>();
   CLI::App* verify = audit_cmd->add_subcommand(
       "verify",
-      "Walk the hash chain and check the signed anchor; exit 0 when intact, 2 with the first "
-      "bad record and why (edited, gap, bad_link, truncated, anchor_*), 1 on other errors");
+      "Check the database's integrity, walk the hash chain, check the signed anchor, the schema "
+      "and that queries by patient and user see every record; exit 0 when intact, 2 with the "
+      "first problem and why (integrity, edited, gap, bad_link, truncated, anchor_*, schema, "
+      "query_mismatch), 1 on other errors");
   AddDataFlags(verify, *verify_flags);
   verify->callback([verify_flags] { RunVerify(*verify_flags); });
 

@@ -9,7 +9,10 @@
 // they can live apart from the database) forward, never backward, and only while the record it
 // anchored before is still intact. Verify() walks the chain and checks the anchor: it reports the
 // first bad sequence number and why — an edited record, a deleted one (gap), a broken link, a
-// truncated tail, an anchor that does not match.
+// truncated tail, an anchor that does not match. It also checks what the chain cannot see: the
+// database's integrity (PRAGMA integrity_check), that its schema is exactly the one the
+// migrations create, and that every query path (by patient, by actor, unfiltered) returns exactly
+// the records of the chain — so an index or schema tampered with to hide records fails it too.
 //
 // Writing: Append() only enqueues (no disk I/O on the caller's thread); one writer thread commits
 // batches (group commit). Queue-full policy — fail closed, never drop silently: when the queue
@@ -97,6 +100,9 @@ enum class Problem : uint8_t {
   kAnchorMismatch,  // the record at the anchored seq has another hash
   kAnchorMissing,   // records exist but the anchor file does not
   kAnchorInvalid,   // the anchor file is malformed, its MAC is wrong, or the key is missing
+  kIntegrity,      // PRAGMA integrity_check reports problems (e.g. an index not matching the table)
+  kSchema,         // tables, indexes or triggers differ from the ones the migrations create
+  kQueryMismatch,  // a query path (by patient, by actor, unfiltered) misses or adds records
 };
 std::string_view ProblemName(Problem p);
 
@@ -105,6 +111,9 @@ struct VerifyReport {
   Problem problem = Problem::kNone;
   int64_t first_bad_seq = 0;  // 0 when ok or not about one record
   std::string message;
+  // Every finding behind `problem`, one per entry, when there can be several: the lines of
+  // PRAGMA integrity_check, each schema difference, each query path that disagrees.
+  std::vector<std::string> findings;
   int64_t records = 0;  // records checked
   int64_t head_seq = 0;
   std::string head_hash;

@@ -276,4 +276,14 @@ Status AuditDb::Scan(const std::function<bool(const Record&, bool exact)>& visit
   }
 }
 
+std::span<const char* const> AuditDb::Migrations() { return kMigrations; }
+
+Status AuditDb::BeginRead() { return Exec("BEGIN"); }
+
+Status AuditDb::EndRead() {
+  Status s = Exec("COMMIT");
+  if (!s.ok()) Exec("ROLLBACK").IgnoreError();  // the COMMIT error is reported
+  return s;
+}
+
 }  // namespace lj::audit

@@ -67,6 +67,12 @@ std::string_view ProblemName(Problem p) {
       return "anchor_missing";
     case Problem::kAnchorInvalid:
       return "anchor_invalid";
+    case Problem::kIntegrity:
+      return "integrity";
+    case Problem::kSchema:
+      return "schema";
+    case Problem::kQueryMismatch:
+      return "query_mismatch";
   }
   return "";
 }

@@ -69,17 +69,35 @@ class AuditTestBase : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : VerifyReport{};
   }
-  // Runs SQL on audit.db as an attacker with file access would (triggers dropped first).
-  void Tamper(const std::string& sql) {
+  // Runs SQL on audit.db as an attacker with file access would (triggers dropped first unless
+  // `drop_triggers` is false).
+  void Tamper(const std::string& sql, bool drop_triggers = true) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir_ / "audit.db").c_str(), &db), SQLITE_OK);
     char* err = nullptr;
-    const std::string all =
-        "DROP TRIGGER IF EXISTS records_no_update; DROP TRIGGER IF EXISTS records_no_delete; " +
-        sql;
+    std::string all = sql;
+    if (drop_triggers)
+      all = "DROP TRIGGER IF EXISTS records_no_update; DROP TRIGGER IF EXISTS records_no_delete; " +
+            sql;
     EXPECT_EQ(sqlite3_exec(db, all.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
     sqlite3_free(err);
     sqlite3_close(db);
+  }
+  // Like Tamper, then re-creates the triggers with their original text: the schema looks untouched.
+  void TamperAndRestoreTriggers(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "audit.db").c_str(), &db), SQLITE_OK);
+    std::string restore;
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE type = 'trigger'", -1,
+                                 &st, nullptr),
+              SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+      restore += std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) + ";";
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    ASSERT_FALSE(restore.empty());
+    Tamper(sql + ";" + restore);
   }
 
   std::filesystem::path dir_;
