@@ -23,6 +23,7 @@
 
 #include "common/log.h"
 #include "common/time.h"
+#include "common/tls_policy.h"
 #include "mqtt/message_decoder.h"
 #include "mqtt/topic_mapping.h"
 
@@ -321,7 +322,9 @@ Result<std::unique_ptr<MqttBridge>> MqttBridge::Start(const Config& config,
     int rc = mosquitto_tls_set(im.mosq, c.tls_ca_file.c_str(), nullptr,
                                c.tls_cert_file.empty() ? nullptr : c.tls_cert_file.c_str(),
                                c.tls_key_file.empty() ? nullptr : c.tls_key_file.c_str(), nullptr);
-    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_tls_opts_set(im.mosq, 1, nullptr, nullptr);
+    // The engine's TLS 1.2 suites (common/tls_policy.h: forward-secret AEAD only, no CBC or SHA-1);
+    // OpenSSL's TLS 1.3 defaults are the AEAD suites of the same policy.
+    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_tls_opts_set(im.mosq, 1, nullptr, kTls12Ciphers);
     if (rc != MOSQ_ERR_SUCCESS)
       return Status(ErrorCode::kInvalidArgument,
                     fmt::format("mqtt: tls (ca '{}', cert '{}', key '{}'): {}", c.tls_ca_file,

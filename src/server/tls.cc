@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -171,7 +172,17 @@ Result<ServerTls> MakeServerTls(const TlsOptions& options) {
                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
                        ssl::context::single_dh_use,
                    ec);
-  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  SSL_CTX* native = ctx->native_handle();
+  // The policy is set in full or the start fails: a context that fell back to OpenSSL's defaults
+  // would offer CBC and SHA-1 suites again.
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1)
+    return Fail("tls: minimum protocol version TLS 1.2");
+  if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1)
+    return Fail(fmt::format("tls: cipher list '{}'", kTls12Ciphers));
+  if (SSL_CTX_set_ciphersuites(native, kTls13Ciphersuites) != 1)
+    return Fail(fmt::format("tls: TLS 1.3 cipher suites '{}'", kTls13Ciphersuites));
+  if (SSL_CTX_set1_groups_list(native, kTlsGroups) != 1)
+    return Fail(fmt::format("tls: key exchange groups '{}'", kTlsGroups));
   ctx->use_certificate_chain_file(cert, ec);
   if (ec)
     return Status(ErrorCode::kInvalidArgument,

@@ -3,12 +3,15 @@
 // a self-signed development certificate generated on first start and kept for the next ones (so
 // a browser exception or a pinned fingerprint stays valid).
 //
-// Contract: TLS 1.2 or newer only; the key must match the certificate (checked at start, not at
-// the first handshake). The generated key file is created with mode 0600, never overwritten,
-// and never logged; only the certificate's SHA-256 fingerprint is.
-// Thread-safety: MakeServerTls and GenerateDevCertificate are independent calls; the returned
-// context is shared read-only by every io thread.
+// Contract: TLS 1.2 or newer only, and only forward-secret AEAD cipher suites (kTls12Ciphers,
+// kTls13Ciphersuites: no CBC, no SHA-1 MAC, no static RSA or finite-field DH key exchange); the
+// key must match the certificate (checked at start, not at the first handshake). The generated key
+// file is created with mode 0600, never overwritten, and never logged; only the certificate's
+// SHA-256 fingerprint is. Thread-safety: MakeServerTls and GenerateDevCertificate are independent
+// calls; the returned context is shared read-only by every io thread.
 #pragma once
+
+#include "common/tls_policy.h"
 
 #include <memory>
 #include <string>
@@ -21,6 +24,11 @@ class context;
 }
 
 namespace lj::server {
+
+// The cipher policy (kTls12Ciphers, kTls13Ciphersuites, kTlsGroups) is common/tls_policy.h.
+using lj::kTls12Ciphers;
+using lj::kTls13Ciphersuites;
+using lj::kTlsGroups;
 
 struct TlsOptions {
   bool enabled = false;
