@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     AppendWalRecord(&again, rec.lsn, rec.type, rec.payload);
     Check(in.substr(rec.offset, again.size()) == again);
     next = rec.offset + again.size();
-    if (rec.type == WalType::kBatch) {
+    if (rec.type == WalType::kBatch || rec.type == WalType::kBatchV1) {
       Toucher t;
       DecodeBatch(rec.payload, &t).IgnoreError();
     } else if (rec.type == WalType::kSeries) {

@@ -13,8 +13,8 @@ namespace lj::history {
 
 enum class BatchTag : uint8_t { kDouble = 1, kInt = 2, kString = 3, kBlock = 4 };
 
-inline constexpr size_t kMaxBlockValues = size_t{1} << 20;  // per waveform block
-inline constexpr size_t kMaxStringBytes = size_t{1} << 20;  // per string sample
+inline constexpr size_t kMaxBlockValues = size_t{1} << 20;              // per waveform block
+inline constexpr size_t kMaxStringBytes = WriteBatch::kMaxStringBytes;  // per string sample
 
 class BatchVisitor {
  public:
@@ -24,6 +24,8 @@ class BatchVisitor {
   virtual void String(SeriesId s, int64_t t, std::string_view v) = 0;
   // `values` points at n unaligned little-endian doubles inside the payload.
   virtual void Block(SeriesId s, int64_t t0, double rate_hz, const char* values, size_t n) = 0;
+  // After each entry: its bytes are payload[begin, end).
+  virtual void Span(size_t begin, size_t end) { (void)begin, (void)end; }
 };
 
 // kStorage with the entry's byte offset when the payload is malformed; entries before it were

@@ -66,8 +66,41 @@ int64_t LastTime(const SeriesData& d) {
   return RunTime(r, r.count - 1);
 }
 
+namespace {
+
+// Waveform runs by start time, stable; the value columns follow their runs.
+void SortRuns(SeriesData* d) {
+  auto by_start = [](const SeriesData::Run& a, const SeriesData::Run& b) {
+    return a.t0_ns < b.t0_ns;
+  };
+  if (std::is_sorted(d->runs.begin(), d->runs.end(), by_start)) return;
+  std::vector<SeriesData::Run> runs = d->runs;
+  std::stable_sort(runs.begin(), runs.end(), by_start);
+  auto permute = [&](auto& v) {
+    if (v.empty()) return;
+    std::remove_reference_t<decltype(v)> out;
+    out.reserve(v.size());
+    for (const auto& r : runs) {
+      out.insert(out.end(), v.begin() + static_cast<ptrdiff_t>(r.offset),
+                 v.begin() + static_cast<ptrdiff_t>(r.offset + r.count));
+    }
+    v = std::move(out);
+  };
+  permute(d->f64);
+  permute(d->i64);
+  size_t offset = 0;
+  for (auto& r : runs) {
+    r.offset = offset;
+    offset += r.count;
+  }
+  d->runs = std::move(runs);
+}
+
+}  // namespace
+
 void SortChunk(SeriesData* d) {
-  if (d->waveform || std::is_sorted(d->t_ns.begin(), d->t_ns.end())) return;
+  if (d->waveform) return SortRuns(d);
+  if (std::is_sorted(d->t_ns.begin(), d->t_ns.end())) return;
   std::vector<uint32_t> idx(d->t_ns.size());
   std::iota(idx.begin(), idx.end(), 0);
   std::stable_sort(idx.begin(), idx.end(),

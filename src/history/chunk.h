@@ -34,7 +34,7 @@ size_t ValueCount(const SeriesData& d);
 int64_t FirstTime(const SeriesData& d);
 int64_t LastTime(const SeriesData& d);
 
-// Sorts scalar samples stably by time (waveform runs must already be in order).
+// Sorts scalar samples stably by time, waveform runs by start time (with their values).
 void SortChunk(SeriesData* d);
 // Statistics of a sorted, non-empty chunk (everything but offset/length).
 ChunkMeta ComputeMeta(SeriesId id, const SeriesData& d);

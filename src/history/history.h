@@ -2,8 +2,9 @@
 // on-disk format in doc/storage-format.md).
 //
 // Write path: the ingest pipeline puts the samples it accepted into a WriteBatch and calls
-// Write(). Write() appends the batch to the write-ahead log buffer and to the in-memory open
-// chunks, and returns the batch's log sequence number (LSN); from then on queries see it. The
+// Write(). Write() appends the entries it keeps to the write-ahead log buffer and to the
+// in-memory open chunks, and returns their log sequence number (LSN); from then on queries see
+// them. The
 // WAL thread group-commits: one write()+fdatasync() covers every batch queued meanwhile. A sender
 // is acknowledged only when Durable(lsn) (SyncPolicy::kBatch, the default); with kInterval the
 // log is synced every `sync_interval_ms` and acknowledgements do not wait (loss window: that
@@ -17,6 +18,10 @@
 // Invariants: an acknowledged sample is never lost and never duplicated; a series' samples are
 // returned in time order (ties in arrival order); a waveform series stores whole blocks (t0,
 // rate, values) and never overlapping ones. Nothing in the write path waits on a query.
+// Every sample handed to Write() is either kept (queryable until retention deletes it) or
+// refused by that Write() with a reason: a waveform block that overlaps data already stored
+// for its series (older, non-overlapping blocks are stored: backfill), or an integer-waveform
+// value an int64 cannot hold. Scalar samples are never refused (any order, duplicate times).
 // Thread-safety: every method is safe to call from any thread.
 #pragma once
 
@@ -75,14 +80,21 @@ struct HistoryOptions {
 };
 
 // Accepted samples of one ingest call. Reused: Clear() keeps capacity.
+// Each Add* call appends one entry, numbered from 0 in call order (entries() before the call is
+// its number; a Refusal names it), except AddBlock of more than 2^20 values, which appends one
+// entry per 2^20 values.
 class WriteBatch {
  public:
+  static constexpr size_t kMaxStringBytes = size_t{1} << 20;
+
   void AddDouble(SeriesId s, int64_t t_ns, double v);
   void AddInt(SeriesId s, int64_t t_ns, int64_t v);  // kInt and kBool (0/1)
-  void AddString(SeriesId s, int64_t t_ns, std::string_view v);
+  // False (nothing added) for a string longer than kMaxStringBytes.
+  bool AddString(SeriesId s, int64_t t_ns, std::string_view v);
   // A waveform block: values[i] at t0_ns + i * 1e9 / rate_hz.
   void AddBlock(SeriesId s, int64_t t0_ns, double rate_hz, const double* values, size_t n);
   size_t samples() const { return samples_; }  // a block of n values counts n
+  size_t entries() const { return entries_; }
   bool empty() const { return samples_ == 0; }
   void Clear();
 
@@ -92,6 +104,35 @@ class WriteBatch {
  private:
   std::string buf_;
   size_t samples_ = 0;
+  size_t entries_ = 0;
+};
+
+// An entry of a batch that Write() did not keep, and why.
+struct Refusal {
+  size_t entry = 0;  // its number in the batch (WriteBatch::entries() before it was added)
+  SeriesId series = 0;
+  int64_t t_ns = 0;    // the sample's time, or the block's first sample time
+  int64_t end_ns = 0;  // exclusive end: a block's t0 + n / rate, a sample's t_ns + 1
+  size_t samples = 0;  // 1, or the block's values
+  // kOutOfOrder: the block overlaps data already stored for the series (reason names both);
+  // kWrongType: a value an integer waveform cannot hold (not finite, or beyond int64).
+  ErrorCode code = ErrorCode::kOk;
+  std::string reason;
+  // kOutOfOrder: the stored span the block meets [stored_from_ns, stored_to_ns) (a segment
+  // chunk's whole extent when the data is in a segment); otherwise 0.
+  int64_t stored_from_ns = 0, stored_to_ns = 0;
+};
+
+// What Write() did with a batch: `stored` samples were kept, the `refused` entries (in batch
+// order) were not; stored + the refused entries' samples = batch.samples().
+struct WriteReport {
+  uint64_t stored = 0;
+  std::vector<Refusal> refused;
+  uint64_t refused_samples() const {
+    uint64_t n = 0;
+    for (const Refusal& r : refused) n += r.samples;
+    return n;
+  }
 };
 
 // Query results. Scalar series fill t_ns plus the column of their type; waveform series fill
@@ -151,9 +192,17 @@ class HistoryStore {
   // Sets the retention of a series (seconds, 0 = forever); applied at compaction.
   virtual void SetRetention(SeriesId id, int64_t seconds) = 0;
 
-  // Appends the batch (visible to queries on return) and returns its LSN. Fails only when the
-  // store is closed or broken (kStorage/kIo); then nothing of the batch was applied.
-  virtual Result<uint64_t> Write(const WriteBatch& batch) = 0;
+  // Appends the entries of the batch it accepts (visible to queries on return) and returns the
+  // LSN that makes them durable. An entry is refused only for the reasons in Refusal; the
+  // refused entries are listed in `report` with their reasons and the others are kept. If
+  // nothing is kept, the LSN is the last one assigned (durable as soon as everything before).
+  // Fails, with nothing of the batch applied, when the store is closed or broken
+  // (kUnavailable/kStorage/kIo), the batch is larger than 512 MiB or names an unknown series or
+  // one of another kind (kInvalidArgument).
+  virtual Result<uint64_t> Write(const WriteBatch& batch, WriteReport* report) = 0;
+  // All or nothing: as above when every entry is accepted; if any entry would be refused,
+  // nothing is applied and the error is that refusal's code, its reason and the count.
+  Result<uint64_t> Write(const WriteBatch& batch) { return Write(batch, nullptr); }
   // True once everything up to `lsn` is durable under the sync policy.
   virtual bool IsDurable(uint64_t lsn) const = 0;
   // Calls `done` (on the WAL thread, or inline if already durable) once `lsn` is durable, or

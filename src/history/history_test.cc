@@ -162,12 +162,96 @@ TEST(HistoryStore, OverlappingWaveformBlockIsRefusedEvenAfterRestart) {
   }
   auto store = MustOpen(Options(dir.path()));
   WriteBatch batch;
-  batch.AddBlock(w, 1'500'000'000, 100, v.data(), 100);  // overlaps: dropped
+  batch.AddBlock(w, 1'500'000'000, 100, v.data(), 100);  // overlaps: refused
   batch.AddBlock(w, 2'000'000'000, 100, v.data(), 100);  // adjacent: kept
-  ASSERT_TRUE(store->Write(batch).ok());
+  // all or nothing without a report: refused with the reason, nothing applied
+  Result<uint64_t> all = store->Write(batch);
+  ASSERT_FALSE(all.ok());
+  EXPECT_EQ(all.status().code(), ErrorCode::kOutOfOrder);
+  EXPECT_NE(all.status().message().find("overlaps"), std::string::npos) << all.status().message();
+  EXPECT_EQ(store->Read(w, 0, INT64_MAX)->i64.size(), 100u);
+  WriteReport report;
+  ASSERT_TRUE(store->Write(batch, &report).ok());
+  EXPECT_EQ(report.stored, 100u);
+  ASSERT_EQ(report.refused.size(), 1u);
+  EXPECT_EQ(report.refused[0].entry, 0u);
+  EXPECT_EQ(report.refused[0].series, w);
+  EXPECT_EQ(report.refused[0].t_ns, 1'500'000'000);
+  EXPECT_EQ(report.refused[0].end_ns, 2'500'000'000);
+  EXPECT_EQ(report.refused[0].samples, 100u);
+  EXPECT_EQ(report.refused[0].code, ErrorCode::kOutOfOrder);
+  EXPECT_NE(report.refused[0].reason.find("'t/ecg'"), std::string::npos)
+      << report.refused[0].reason;
   auto r = store->Read(w, 0, INT64_MAX);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->i64.size(), 200u);
+  ASSERT_TRUE(store->Close().ok());
+  store = MustOpen(Options(dir.path()));  // the refusal was made once: nothing else replayed
+  EXPECT_EQ(store->Read(w, 0, INT64_MAX)->i64.size(), 200u);
+}
+
+// Entries are numbered in Add* order (a Refusal names one); a string the batch format cannot
+// hold is refused when added, not truncated.
+TEST(HistoryStore, WriteBatchNumbersEntriesAndRefusesOversizeStrings) {
+  WriteBatch b;
+  const double v[3] = {1, 2, 3};
+  b.AddDouble(1, 0, 1);
+  b.AddBlock(2, 0, 250, v, 3);
+  EXPECT_EQ(b.entries(), 2u);
+  EXPECT_FALSE(b.AddString(3, 0, std::string(WriteBatch::kMaxStringBytes + 1, 'x')));
+  EXPECT_EQ(b.entries(), 2u);
+  EXPECT_EQ(b.samples(), 4u);
+  EXPECT_TRUE(b.AddString(3, 0, std::string(WriteBatch::kMaxStringBytes, 'x')));
+  EXPECT_EQ(b.entries(), 3u);
+  b.Clear();
+  EXPECT_EQ(b.entries(), 0u);
+}
+
+// `lingjing import wfdb` into a monitor that already holds newer ECG: blocks older than the
+// stored data (not overlapping it) must be stored, in every state of the store.
+TEST(HistoryStore, OlderWaveformBlocksBeforeNewerDataAreStored) {
+  TempDir dir;
+  auto opts = Options(dir.path());
+  opts.chunk_max_values = 300;
+  constexpr int64_t kS = 1'000'000'000;
+  SeriesId w;
+  std::vector<double> v(250);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(i);
+  {
+    auto store = MustOpen(opts);
+    w = MustIntern(*store, "monitor-a01", "ecg", ValueType::kInt, true);
+    WriteBatch newer;  // "the demo": 10 s of ECG from t = 1000 s
+    for (int s = 0; s < 10; ++s) newer.AddBlock(w, (1000 + s) * kS, 250, v.data(), v.size());
+    ASSERT_TRUE(store->Write(newer).ok());
+    ASSERT_TRUE(store->Flush().ok());
+    WriteBatch older;  // "the import": 20 s ending well before, plus 5 s touching the start
+    for (int s = 0; s < 20; ++s) older.AddBlock(w, (900 + s) * kS, 250, v.data(), v.size());
+    for (int s = 0; s < 5; ++s) older.AddBlock(w, (995 + s) * kS, 250, v.data(), v.size());
+    ASSERT_TRUE(store->Write(older).ok());
+    for (int phase = 0; phase < 3; ++phase) {
+      auto all = store->Read(w, INT64_MIN, INT64_MAX);
+      ASSERT_TRUE(all.ok());
+      ASSERT_EQ(all->i64.size(), 35u * 250) << "phase " << phase;
+      EXPECT_EQ(all->runs.front().t0_ns, 900 * kS);
+      auto old = store->Read(w, 900 * kS, 920 * kS);
+      ASSERT_TRUE(old.ok());
+      EXPECT_EQ(old->i64.size(), 20u * 250) << "phase " << phase;
+      auto buckets = store->Downsample(w, 900 * kS, 1010 * kS, 11);
+      ASSERT_TRUE(buckets.ok());
+      EXPECT_EQ((*buckets)[0].count, 2500u) << "phase " << phase;
+      EXPECT_EQ((*buckets)[9].count, 1250u) << "phase " << phase;
+      EXPECT_EQ((*buckets)[10].count, 2500u) << "phase " << phase;
+      auto latest = store->Latest(w);
+      ASSERT_TRUE(latest.ok());
+      EXPECT_EQ(latest->runs[0].t0_ns, 1009 * kS + 249 * 4'000'000);
+      if (phase == 0) ASSERT_TRUE(store->Flush().ok());
+      if (phase == 1) ASSERT_TRUE(store->Compact().ok());
+    }
+  }
+  auto store = MustOpen(opts);  // and after a restart
+  auto all = store->Read(w, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->i64.size(), 35u * 250);
 }
 
 // Downsampling reduces a bucket in several lanes; the answer must still be the sequential one:

@@ -1,5 +1,6 @@
 #include "history/memtable.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -57,12 +58,8 @@ void AppendString(SeriesState* s, const ChunkLimits& lim, int64_t t, std::string
   s->open.str.emplace_back(v);
 }
 
-bool AppendBlock(SeriesState* s, const ChunkLimits& lim, int64_t t0, double rate_hz,
+void AppendBlock(SeriesState* s, const ChunkLimits& lim, int64_t t0, double rate_hz,
                  const char* values, size_t n) {
-  if (t0 < s->wave_end_ns) {
-    ++s->dropped_blocks;
-    return false;
-  }
   SeriesData::Run run{t0, rate_hz, 0, n};
   int64_t end = RunTime(run, n);
   MakeRoom(s, lim, t0, end - 1, n);
@@ -84,8 +81,28 @@ bool AppendBlock(SeriesState* s, const ChunkLimits& lim, int64_t t0, double rate
       o.i64.push_back(std::isfinite(v) && std::fabs(v) < 9e18 ? std::llround(v) : 0);
     }
   }
-  s->wave_end_ns = end;
-  return true;
+  s->wave_end_ns = std::max(s->wave_end_ns, end);
+}
+
+bool FindStoredOverlap(const SeriesState& s, int64_t t0, int64_t end, int64_t* a, int64_t* b) {
+  auto in = [&](const SeriesData& d) {
+    for (const auto& r : d.runs) {
+      const int64_t r_end = RunTime(r, r.count);
+      if (r.t0_ns < end && t0 < r_end) {
+        *a = r.t0_ns;
+        *b = r_end;
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const ChunkPtr& c : s.sealed) {
+    if (ValueCount(*c) == 0 || FirstTime(*c) >= end) continue;
+    const auto& last = c->runs.back();  // sorted at sealing: the last run ends last
+    if (RunTime(last, last.count) <= t0) continue;
+    if (in(*c)) return true;
+  }
+  return ValueCount(s.open) != 0 && s.open_min_t < end && t0 <= s.open_max_t && in(s.open);
 }
 
 void SealOpen(SeriesState* s) {

@@ -23,7 +23,6 @@ struct SeriesState {
   int64_t open_min_t = 0, open_max_t = 0;
   std::vector<ChunkPtr> sealed;     // oldest first
   int64_t wave_end_ns = INT64_MIN;  // exclusive end of the newest waveform block stored
-  uint64_t dropped_blocks = 0;      // overlapping waveform blocks refused
 };
 
 struct ChunkLimits {
@@ -35,10 +34,14 @@ struct ChunkLimits {
 void AppendDouble(SeriesState* s, const ChunkLimits& lim, int64_t t, double v);
 void AppendInt(SeriesState* s, const ChunkLimits& lim, int64_t t, int64_t v);
 void AppendString(SeriesState* s, const ChunkLimits& lim, int64_t t, std::string_view v);
-// `values`: n unaligned doubles. A block starting before wave_end_ns is refused (returns false):
-// blocks of one series never overlap.
-bool AppendBlock(SeriesState* s, const ChunkLimits& lim, int64_t t0, double rate_hz,
+// `values`: n unaligned doubles. The caller has checked that the block overlaps nothing stored
+// (FindStoredOverlap and the segments) and, for an integer series, that every value fits.
+// A block may start before wave_end_ns (backfill): the open chunk is then sorted at sealing.
+void AppendBlock(SeriesState* s, const ChunkLimits& lim, int64_t t0, double rate_hz,
                  const char* values, size_t n);
+// A run in the memtable (sealed chunks and the open chunk) that intersects [t0, end): true and
+// its extent in *a, *b. Exact: runs, not chunk extents.
+bool FindStoredOverlap(const SeriesState& s, int64_t t0, int64_t end, int64_t* a, int64_t* b);
 // Moves the open chunk (sorted) to `sealed` if it holds anything.
 void SealOpen(SeriesState* s);
 // A sorted copy of the open chunk.

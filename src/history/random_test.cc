@@ -1,7 +1,7 @@
 // Randomised workloads checked against a brute-force in-memory reference: many series of every
-// type, out-of-order samples and duplicate timestamps, waveform blocks (some overlapping, which
-// the store refuses), interleaved flushes, compactions and reopenings; random ranges, limits and
-// bucket counts.
+// type, out-of-order samples and duplicate timestamps, waveform blocks (some backfilling gaps,
+// some overlapping, which the store refuses and reports), interleaved flushes, compactions and
+// reopenings; random ranges, limits and bucket counts.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -95,18 +95,40 @@ class Workload {
 
   void WriteRandomBatch() {
     WriteBatch batch;
+    // Blocks starting before the end of their series' stored data: backfill into a gap (kept)
+    // or an overlap (refused); the report decides, the checks below verify the outcome.
+    struct Maybe {
+      size_t entry;
+      RefSeries* r;
+      int64_t t0, end;
+      std::vector<RefSample> samples;
+    };
+    std::vector<Maybe> maybe;
     int n = static_cast<int>(Pick(1, 40));
     for (int k = 0; k < n; ++k) {
       RefSeries& r = series_[Pick(0, series_.size() - 1)];
       if (r.wave) {
         int count = static_cast<int>(Pick(1, 60));
-        int64_t t0 = Pick(0, 3) == 0 ? r.next_t - Pick(1, 100) * 4'000'000  // overlap: refused
+        int64_t t0 = Pick(0, 3) == 0 ? r.next_t - Pick(1, 100) * 4'000'000  // before the end
                      : Pick(0, 1)    ? r.next_t                             // contiguous
                                      : r.next_t + Pick(1, 50) * 4'000'000;     // gap
         std::vector<double> v(count);
         for (auto& x : v) x = r.type == ValueType::kInt ? Pick(-2000, 2000) : Pick(-1e6, 1e6) / 7.0;
+        const size_t entry = batch.entries();
         batch.AddBlock(r.id, t0, 250, v.data(), v.size());
-        if (t0 < r.wave_end) continue;
+        if (t0 < r.wave_end) {
+          Maybe m{entry, &r, t0, t0 + count * 4'000'000, {}};
+          for (int i = 0; i < count; ++i) {
+            RefSample x{t0 + i * 4'000'000, 0, 0, 0, {}};
+            if (r.type == ValueType::kInt)
+              x.i = static_cast<int64_t>(v[i]);
+            else
+              x.f = v[i];
+            m.samples.push_back(x);
+          }
+          maybe.push_back(std::move(m));
+          continue;
+        }
         for (int i = 0; i < count; ++i) {
           RefSample x{t0 + i * 4'000'000, seq_++, 0, 0, {}};
           if (r.type == ValueType::kInt)
@@ -145,8 +167,25 @@ class Workload {
       }
       r.samples.push_back(x);
     }
-    auto lsn = store_->Write(batch);
+    WriteReport report;
+    auto lsn = store_->Write(batch, &report);
     ASSERT_TRUE(lsn.ok()) << lsn.status().ToString();
+    size_t next = 0;
+    for (const Refusal& refusal : report.refused) {  // only blocks starting before the end
+      while (next < maybe.size() && maybe[next].entry < refusal.entry) ++next;
+      ASSERT_TRUE(next < maybe.size() && maybe[next].entry == refusal.entry) << refusal.reason;
+      maybe[next++].r = nullptr;
+    }
+    for (Maybe& m : maybe) {
+      if (!m.r) continue;                        // refused
+      for (const RefSample& x : m.r->samples) {  // kept: it overlaps nothing kept before
+        ASSERT_FALSE(x.t >= m.t0 && x.t < m.end) << "overlapping block kept at " << m.t0;
+      }
+      for (RefSample& x : m.samples) {
+        x.seq = seq_++;
+        m.r->samples.push_back(x);
+      }
+    }
   }
 
   // Flattens a read into (t, value) samples.

@@ -159,6 +159,86 @@ TEST(Recovery, CorruptionBeforeTheTailIsAStorageError) {
       << r.status().message();
 }
 
+// Write() decides once whether a waveform block is kept; replay never decides again. Here a
+// backfilled block fits a gap between two segment chunks; a compaction then merges those chunks
+// into one whose extent covers the gap, and the process crashes. Replaying the log must still
+// keep the block (a second decision, against the coarser index, would lose it).
+TEST(Recovery, BackfilledBlockSurvivesACrashAfterCompaction) {
+  TempDir dir;
+  constexpr int64_t kS = 1'000'000'000;
+  const std::vector<double> v(100, 7.0);
+  auto block = [&](HistoryStore& store, SeriesId id, int64_t t0, WriteReport* report) {
+    WriteBatch b;
+    b.AddBlock(id, t0, 100, v.data(), v.size());  // one second
+    return store.Write(b, report);
+  };
+  ASSERT_EQ(InChild([&] {
+              auto store = MustOpen(Options(dir.path()));
+              SeriesId w = MustIntern(*store, "bed", "ecg", ValueType::kInt, true);
+              if (!block(*store, w, 10 * kS, nullptr).ok() || !store->Flush().ok()) _exit(2);
+              if (!block(*store, w, 20 * kS, nullptr).ok() || !store->Flush().ok()) _exit(3);
+              WriteReport report;
+              auto lsn = block(*store, w, 12 * kS, &report);  // into the gap
+              if (!lsn.ok() || report.stored != 100 || !store->WaitDurable(*lsn).ok()) _exit(4);
+              if (!store->Compact().ok() || store->Stats().segments != 1) _exit(5);
+              _exit(0);  // no Close(): the backfilled block is only in the WAL
+            }),
+            0);
+  auto store = MustOpen(Options(dir.path()));
+  SeriesId w = *store->Find("bed", "ecg");
+  auto r = store->Read(w, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->runs.size(), 3u);
+  EXPECT_EQ(r->runs[1].t0_ns, 12 * kS);
+  EXPECT_EQ(r->i64.size(), 300u);
+  // A new block in the same gap is refused now: one segment chunk spans [10 s, 21 s), and a gap
+  // inside a chunk cannot be filled. The reason says so.
+  WriteReport report;
+  ASSERT_TRUE(block(*store, w, 15 * kS, &report).ok());
+  ASSERT_EQ(report.refused.size(), 1u);
+  EXPECT_EQ(report.refused[0].code, ErrorCode::kOutOfOrder);
+  EXPECT_NE(report.refused[0].reason.find("gap inside one chunk"), std::string::npos)
+      << report.refused[0].reason;
+  // ...but before everything stored and after it, blocks are kept
+  ASSERT_TRUE(block(*store, w, 2 * kS, &report).ok());
+  EXPECT_EQ(report.stored, 100u);
+  ASSERT_TRUE(block(*store, w, 30 * kS, &report).ok());
+  EXPECT_EQ(report.stored, 100u);
+  ASSERT_TRUE(store->Close().ok());
+  store = MustOpen(Options(dir.path()));
+  EXPECT_EQ(store->Read(w, INT64_MIN, INT64_MAX)->i64.size(), 500u);
+}
+
+// A batch logged by a build before backfill (WAL record type 1) is replayed with the rule that
+// build applied: a block starting before the end of its series' newest block was not kept.
+TEST(Recovery, LegacyBatchRecordsKeepTheirOverlapRule) {
+  TempDir dir;
+  constexpr int64_t kS = 1'000'000'000;
+  const std::vector<double> v(100, 3.0);
+  SeriesId w;
+  {
+    auto store = MustOpen(Options(dir.path()));
+    w = MustIntern(*store, "bed", "ecg", ValueType::kInt, true);
+    WriteBatch b;
+    b.AddBlock(w, 10 * kS, 100, v.data(), v.size());
+    ASSERT_TRUE(store->Write(b).ok());
+    ASSERT_TRUE(store->Close().ok());
+  }
+  WriteBatch legacy;
+  legacy.AddBlock(w, 5 * kS, 100, v.data(), v.size());   // before the newest block: not kept
+  legacy.AddBlock(w, 11 * kS, 100, v.data(), v.size());  // after it: kept
+  std::string rec;
+  AppendWalRecord(&rec, 1000, WalType::kBatchV1, legacy.payload());
+  std::ofstream(LastWal(dir.path()), std::ios::binary | std::ios::app) << rec;
+  auto store = MustOpen(Options(dir.path()));
+  auto r = store->Read(w, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->runs.size(), 2u);  // [10 s, 11 s) from the segment, [11 s, 12 s) replayed
+  EXPECT_EQ(r->runs[0].t0_ns, 10 * kS);
+  EXPECT_EQ(r->runs[1].t0_ns, 11 * kS);
+  EXPECT_EQ(r->i64.size(), 200u);
+}
+
 class CrashStep : public ::testing::TestWithParam<const char*> {};
 
 // Crash inside the second flush (or inside a compaction), then recover and check every sample

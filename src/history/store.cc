@@ -3,11 +3,17 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 
 #include "common/log.h"
+#include "common/time.h"
 #include "history/batch_format.h"
+#include "history/chunk.h"
 #include "history/file_util.h"
 #include "history/format.h"
 #include "history/store_impl.h"
@@ -44,21 +50,101 @@ bool TypeAccepts(const SeriesInfo& info, BatchTag tag) {
   }
 }
 
-// Checks every entry names a known series of a matching type.
-class BatchChecker final : public BatchVisitor {
+std::string SeriesName(const SeriesInfo& info) { return info.twin + "/" + info.telemetry; }
+
+// Checks every entry names a known series of a matching type (else `status`: the whole batch is
+// refused) and decides, entry by entry, what Write() keeps (doc/design/history.md, "Backfill and
+// refusals"): scalar samples always; a waveform block unless an integer series cannot hold one
+// of its values or it overlaps data stored for its series (or an earlier block of the batch).
+// Under mu_; reads the memtable and the segment index, never a file. Allocates nothing unless
+// something is refused (`blocks` is the store's reused scratch).
+class BatchDecider final : public BatchVisitor {
  public:
-  explicit BatchChecker(const std::deque<SeriesState>& s) : series_(s) {}
-  void Double(SeriesId s, int64_t, double) override { Check(s, BatchTag::kDouble); }
-  void Int(SeriesId s, int64_t, int64_t) override { Check(s, BatchTag::kInt); }
-  void String(SeriesId s, int64_t, std::string_view) override { Check(s, BatchTag::kString); }
-  void Block(SeriesId s, int64_t, double, const char*, size_t) override {
-    Check(s, BatchTag::kBlock);
+  BatchDecider(const std::deque<SeriesState>& s,
+               const std::vector<std::shared_ptr<Segment>>& segments,
+               std::vector<WriteScratchBlock>* blocks)
+      : series_(s), segments_(segments), blocks_(*blocks) {
+    blocks_.clear();
   }
-  Status status;
+  void Double(SeriesId s, int64_t, double) override { Scalar(s, BatchTag::kDouble); }
+  void Int(SeriesId s, int64_t, int64_t) override { Scalar(s, BatchTag::kInt); }
+  void String(SeriesId s, int64_t, std::string_view) override { Scalar(s, BatchTag::kString); }
+  void Block(SeriesId s, int64_t t0, double rate, const char* values, size_t n) override {
+    if (!Check(s, BatchTag::kBlock)) return;
+    const SeriesState& st = series_[s - 1];
+    const int64_t end = RunTime(SeriesData::Run{t0, rate, 0, n}, n);
+    if (st.info.type != ValueType::kDouble) {
+      for (size_t i = 0; i < n; ++i) {
+        double v;
+        std::memcpy(&v, values + i * sizeof(double), sizeof v);
+        if (!(std::isfinite(v) && std::fabs(v) < 9e18)) {
+          return Refuse(
+              s, t0, end, n, 0, 0, ErrorCode::kWrongType,
+              fmt::format("waveform block of {} samples at {}: value {} ({}) cannot be "
+                          "stored in the integer series '{}' (not finite or beyond int64)",
+                          n, FormatRfc3339(t0), i, v, SeriesName(st.info)));
+        }
+      }
+    }
+    int64_t high = st.wave_end_ns;  // end of everything stored, and of the batch's blocks
+    for (const auto& k : blocks_)
+      if (k.series == s) high = std::max(high, k.end);
+    if (t0 < high) {  // else after everything: kept (the live case)
+      int64_t a = 0, b = 0;
+      const char* what = nullptr;
+      for (const auto& k : blocks_) {
+        if (k.series == s && k.t0 < end && t0 < k.end) {
+          what = "a block earlier in this batch for '{}' (from {} to {})";
+          a = k.t0, b = k.end;
+          break;
+        }
+      }
+      if (!what && FindStoredOverlap(st, t0, end, &a, &b))
+        what = "data already stored for '{}' (from {} to {})";
+      for (size_t i = 0; !what && i < segments_.size(); ++i) {
+        for (const ChunkMeta& m : segments_[i]->ChunksOf(s)) {
+          if (m.min_t < end && t0 < m.end_t) {
+            what =
+                "data stored for '{}' (a chunk holding samples from {} to {}; a gap inside one "
+                "chunk cannot be filled)";
+            a = m.min_t, b = m.end_t;
+            break;
+          }
+        }
+      }
+      if (what) {
+        return Refuse(s, t0, end, n, a, b, ErrorCode::kOutOfOrder,
+                      fmt::format("waveform block of {} samples from {} to {} overlaps ", n,
+                                  FormatRfc3339(t0), FormatRfc3339(end)) +
+                          fmt::format(fmt::runtime(what), SeriesName(st.info), FormatRfc3339(a),
+                                      FormatRfc3339(b)));
+      }
+    }
+    blocks_.push_back({s, t0, end});
+    Keep(n);
+  }
+  void Span(size_t begin, size_t end) override {
+    if (!refused.empty()) spans_.push_back({begin, end, keep_});  // from the first refusal on
+    ++entry_;
+  }
+  // The payload with the refused entries left out.
+  std::string Kept(std::string_view payload) const {
+    std::string out(payload.substr(0, spans_.empty() ? payload.size() : spans_.front().begin));
+    for (const auto& sp : spans_)
+      if (sp.keep) out.append(payload.substr(sp.begin, sp.end - sp.begin));
+    return out;
+  }
+  Status status;  // not ok: an entry names an unknown series or one of another kind
+  std::vector<Refusal> refused;
+  uint64_t stored = 0;
 
  private:
-  void Check(SeriesId s, BatchTag tag) {
-    if (!status.ok()) return;
+  struct EntrySpan {
+    size_t begin, end;
+    bool keep;
+  };
+  bool Check(SeriesId s, BatchTag tag) {
+    if (!status.ok()) return false;
     if (s == 0 || s > series_.size()) {
       status = Status(ErrorCode::kInvalidArgument,
                       "write batch: unknown series id " + std::to_string(s));
@@ -66,15 +152,37 @@ class BatchChecker final : public BatchVisitor {
       status = Status(ErrorCode::kInvalidArgument,
                       "write batch: sample kind does not match series " + std::to_string(s));
     }
+    return status.ok();
+  }
+  void Scalar(SeriesId s, BatchTag tag) {
+    if (Check(s, tag)) Keep(1);
+  }
+  void Keep(size_t n) {
+    stored += n;
+    keep_ = true;
+  }
+  void Refuse(SeriesId s, int64_t t0, int64_t end, size_t n, int64_t a, int64_t b, ErrorCode code,
+              std::string why) {
+    refused.push_back({entry_, s, t0, end, n, code, std::move(why), a, b});
+    keep_ = false;
   }
   const std::deque<SeriesState>& series_;
+  const std::vector<std::shared_ptr<Segment>>& segments_;
+  std::vector<WriteScratchBlock>& blocks_;
+  std::vector<EntrySpan> spans_;
+  size_t entry_ = 0;
+  bool keep_ = true;
 };
 
 // Appends entries to the memtable; entries for unknown or mismatched series are skipped (only
-// possible when replaying a log written by a buggy build: Write() checks first).
+// possible when replaying a log written by a buggy build: Write() checks first). A kBatch
+// record holds only accepted entries and is applied as it is; a legacy kBatchV1 record gets the
+// rule of the builds that wrote it: a block starting before its series' newest stored block
+// ends is refused.
 class BatchApplier final : public BatchVisitor {
  public:
-  BatchApplier(std::deque<SeriesState>& s, ChunkLimits lim) : series_(s), lim_(lim) {}
+  BatchApplier(std::deque<SeriesState>& s, ChunkLimits lim, bool legacy)
+      : series_(s), lim_(lim), legacy_(legacy) {}
   void Double(SeriesId s, int64_t t, double v) override {
     if (auto* st = Get(s, BatchTag::kDouble)) AppendDouble(st, lim_, t, v);
   }
@@ -85,7 +193,13 @@ class BatchApplier final : public BatchVisitor {
     if (auto* st = Get(s, BatchTag::kString)) AppendString(st, lim_, t, v);
   }
   void Block(SeriesId s, int64_t t0, double rate, const char* v, size_t n) override {
-    if (auto* st = Get(s, BatchTag::kBlock)) dropped += !AppendBlock(st, lim_, t0, rate, v, n);
+    auto* st = Get(s, BatchTag::kBlock);
+    if (!st) return;
+    if (legacy_ && t0 < st->wave_end_ns) {
+      ++dropped;
+      return;
+    }
+    AppendBlock(st, lim_, t0, rate, v, n);
   }
   uint64_t dropped = 0;
 
@@ -96,6 +210,7 @@ class BatchApplier final : public BatchVisitor {
   }
   std::deque<SeriesState>& series_;
   ChunkLimits lim_;
+  bool legacy_;
 };
 
 }  // namespace
@@ -123,8 +238,10 @@ Store::Store(HistoryOptions options, metrics::Registry* r)
   m_.compactions = &r->GetCounter("lj_history_compactions_total", "Segment compactions");
   m_.write_errors =
       &r->GetCounter("lj_history_write_errors_total", "History writes refused or WAL failures");
-  m_.dropped_blocks = &r->GetCounter("lj_history_dropped_blocks_total",
-                                     "Waveform blocks refused because they overlap a stored one");
+  m_.dropped_blocks = &r->GetCounter(
+      "lj_history_dropped_blocks_total",
+      "Waveform blocks Write refused (reported to the caller): overlap with stored data, or a "
+      "value an integer series cannot hold");
   m_.segments = &r->GetGauge("lj_history_segments", "Live history segment files");
   m_.bytes = &r->GetGauge("lj_history_bytes", "Bytes in history segments and WAL files");
   m_.samples = &r->GetGauge("lj_history_samples", "Samples in history segments");
@@ -245,7 +362,9 @@ Status Store::ReplayWal(uint64_t wal_no, bool last, uint64_t* done, uint64_t tot
     return Status(ErrorCode::kStorage, path + ": corrupt WAL record (" + scan.reason + ")");
   }
   for (const auto& rec : scan.records) {
-    if (rec.type == WalType::kBatch && rec.lsn <= flushed_lsn_) continue;  // already in segments
+    if ((rec.type == WalType::kBatch || rec.type == WalType::kBatchV1) && rec.lsn <= flushed_lsn_) {
+      continue;  // already in segments
+    }
     Status st = ApplyRecord(rec.type, rec.payload, rec.lsn);
     if (!st.ok()) {
       return Status(ErrorCode::kStorage,
@@ -299,9 +418,10 @@ Status Store::ApplyRecord(WalType type, std::string_view payload, uint64_t lsn) 
       if (id >= 1 && id <= series_.size()) series_[id - 1].retention_s = secs;
       return Status::Ok();
     }
-    case WalType::kBatch: {
+    case WalType::kBatch:
+    case WalType::kBatchV1: {
       LJ_RETURN_IF_ERROR(DecodeBatch(payload, nullptr));
-      ApplyBatch(payload);
+      ApplyBatch(payload, type == WalType::kBatchV1);
       return Status::Ok();
     }
   }
@@ -389,19 +509,18 @@ void Store::QueueRecord(uint64_t lsn, WalType type, std::string_view payload, ui
   wal_cv_.notify_one();
 }
 
-Status Store::CheckBatch(std::string_view payload) const {
-  BatchChecker check(series_);
-  LJ_RETURN_IF_ERROR(DecodeBatch(payload, &check));
-  return check.status;
-}
-
-void Store::ApplyBatch(std::string_view payload) {
-  BatchApplier apply(series_, limits());
+void Store::ApplyBatch(std::string_view payload, bool legacy) {
+  BatchApplier apply(series_, limits(), legacy);
   DecodeBatch(payload, &apply).IgnoreError();  // validated before
-  if (apply.dropped) m_.dropped_blocks->Inc(apply.dropped);
+  if (apply.dropped) {
+    m_.dropped_blocks->Inc(apply.dropped);
+    LJ_LOG_WARN("history: legacy WAL batch held overlapping waveform blocks; not replayed",
+                "blocks", apply.dropped);
+  }
 }
 
-Result<uint64_t> Store::Write(const WriteBatch& batch) {
+Result<uint64_t> Store::Write(const WriteBatch& batch, WriteReport* report) {
+  if (report) *report = WriteReport{};
   const std::string& payload = batch.payload();
   uint32_t crc = WalPayloadCrc(payload);  // outside the lock
   std::unique_lock lk(mu_);
@@ -420,14 +539,36 @@ Result<uint64_t> Store::Write(const WriteBatch& batch) {
     m_.write_errors->Inc();
     return broken_.ok() ? Status(ErrorCode::kUnavailable, "history store is closed") : broken_;
   }
-  if (Status st = CheckBatch(payload); !st.ok()) {
+  BatchDecider decide(series_, segments_, &decide_scratch_);
+  if (Status st = DecodeBatch(payload, &decide); !st.ok() || !decide.status.ok()) {
     m_.write_errors->Inc();
-    return st;
+    return st.ok() ? decide.status : st;
   }
+  std::string kept;
+  std::string_view logged = payload;
+  if (!decide.refused.empty()) {
+    m_.dropped_blocks->Inc(decide.refused.size());
+    if (!report) {  // all or nothing
+      m_.write_errors->Inc();
+      const Refusal& first = decide.refused.front();
+      return Status(first.code,
+                    fmt::format("write batch refused, nothing written: {} of {} entries cannot "
+                                "be kept; entry {}: {}",
+                                decide.refused.size(), batch.entries(), first.entry, first.reason));
+    }
+    kept = decide.Kept(payload);
+    logged = kept;
+    crc = WalPayloadCrc(kept);
+  }
+  if (report) {
+    report->stored = decide.stored;
+    report->refused = std::move(decide.refused);
+  }
+  if (logged.empty()) return next_lsn_ - 1;  // everything refused: nothing to log
   uint64_t lsn = next_lsn_++;
-  QueueRecord(lsn, WalType::kBatch, payload, crc);
-  ApplyBatch(payload);
-  samples_written_ += batch.samples();
+  QueueRecord(lsn, WalType::kBatch, logged, crc);
+  ApplyBatch(logged, /*legacy=*/false);
+  samples_written_ += decide.stored;
   m_.batches->Inc();
   if (wal_since_freeze_ > opt_.wal_flush_bytes && !maint_requested_) {
     maint_requested_ = true;

@@ -29,6 +29,12 @@
 
 namespace lj::history {
 
+// A waveform block Write() has kept earlier in the batch it is deciding (store.cc).
+struct WriteScratchBlock {
+  SeriesId series = 0;
+  int64_t t0 = 0, end = 0;
+};
+
 struct StoreMetrics {
   metrics::Counter* wal_bytes = nullptr;
   metrics::Counter* fsyncs = nullptr;
@@ -53,7 +59,8 @@ class Store final : public HistoryStore {
   Result<SeriesInfo> Info(SeriesId id) const override;
   std::vector<std::pair<SeriesId, SeriesInfo>> ListSeries(std::string_view twin) const override;
   void SetRetention(SeriesId id, int64_t seconds) override;
-  Result<uint64_t> Write(const WriteBatch& batch) override;
+  using HistoryStore::Write;
+  Result<uint64_t> Write(const WriteBatch& batch, WriteReport* report) override;
   bool IsDurable(uint64_t lsn) const override;
   void WhenDurable(uint64_t lsn, std::function<void(Status)> done) override;
   Status WaitDurable(uint64_t lsn) override;
@@ -86,8 +93,7 @@ class Store final : public HistoryStore {
   Status ReplayWal(uint64_t wal_no, bool last, uint64_t* done, uint64_t total,
                    const ProgressFn& progress);
   Status ApplyRecord(WalType type, std::string_view payload, uint64_t lsn);
-  Status CheckBatch(std::string_view payload) const;  // under mu_
-  void ApplyBatch(std::string_view payload);          // under mu_
+  void ApplyBatch(std::string_view payload, bool legacy);  // under mu_
   void QueueRecord(uint64_t lsn, WalType type, std::string_view payload,
                    uint32_t payload_crc);  // under mu_
   SeriesState* StateOf(SeriesId id);
@@ -135,6 +141,7 @@ class Store final : public HistoryStore {
   uint64_t opened_wal_no_ = 0;  // file the WAL thread has open (all older ones are complete)
   uint64_t wal_bytes_ = 0;      // in all live WAL files, including queued
   std::vector<Pending> pending_;
+  std::vector<WriteScratchBlock> decide_scratch_;  // Write's reused scratch (blocks kept so far)
   std::multimap<uint64_t, std::function<void(Status)>> waiters_;
   Status broken_;
   bool closed_ = false;

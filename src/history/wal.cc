@@ -60,7 +60,7 @@ WalScan ScanWal(std::string_view data) {
       break;
     }
     uint8_t type = static_cast<uint8_t>(data[pos + kWalHeader + 8]);
-    if (type < 1 || type > 3) {
+    if (type < 1 || type > 4) {
       bad(false, "unknown record type " + std::to_string(type));
       break;
     }

@@ -16,9 +16,15 @@
 namespace lj::history {
 
 enum class WalType : uint8_t {
-  kBatch = 1,      // payload: WriteBatch payload
+  // payload: a WriteBatch payload as builds before backfill wrote it (the whole batch). Replay
+  // refuses a waveform block starting before the end of its series' newest stored block, as
+  // those builds did when they applied it. Read only: never written any more.
+  kBatchV1 = 1,
   kSeries = 2,     // payload: one series definition (catalog entry)
   kRetention = 3,  // payload: u32 series id, i64 seconds
+  // payload: a WriteBatch payload holding only entries Write() accepted; replay applies every
+  // entry as it is (the refusal decision is made once, by Write(), never again at recovery).
+  kBatch = 4,
 };
 
 inline constexpr size_t kWalHeader = 8;                   // length + crc

@@ -14,6 +14,7 @@ void WriteBatch::AddDouble(SeriesId s, int64_t t_ns, double v) {
   PutI64(&buf_, t_ns);
   PutF64(&buf_, v);
   ++samples_;
+  ++entries_;
 }
 
 void WriteBatch::AddInt(SeriesId s, int64_t t_ns, int64_t v) {
@@ -22,15 +23,18 @@ void WriteBatch::AddInt(SeriesId s, int64_t t_ns, int64_t v) {
   PutI64(&buf_, t_ns);
   PutI64(&buf_, v);
   ++samples_;
+  ++entries_;
 }
 
-void WriteBatch::AddString(SeriesId s, int64_t t_ns, std::string_view v) {
-  if (v.size() > kMaxStringBytes) v = v.substr(0, kMaxStringBytes);  // the pipeline caps far lower
+bool WriteBatch::AddString(SeriesId s, int64_t t_ns, std::string_view v) {
+  if (v.size() > kMaxStringBytes) return false;  // the pipeline caps far lower
   PutU8(&buf_, static_cast<uint8_t>(BatchTag::kString));
   PutU32(&buf_, s);
   PutI64(&buf_, t_ns);
   PutStr(&buf_, v);
   ++samples_;
+  ++entries_;
+  return true;
 }
 
 void WriteBatch::AddBlock(SeriesId s, int64_t t0_ns, double rate_hz, const double* values,
@@ -44,6 +48,7 @@ void WriteBatch::AddBlock(SeriesId s, int64_t t0_ns, double rate_hz, const doubl
     PutU32(&buf_, static_cast<uint32_t>(k));
     buf_.append(reinterpret_cast<const char*>(values), k * sizeof(double));
     samples_ += k;
+    ++entries_;
     values += k;
     n -= k;
     t0_ns += std::llround(static_cast<double>(k) * 1e9 / rate_hz);
@@ -53,6 +58,7 @@ void WriteBatch::AddBlock(SeriesId s, int64_t t0_ns, double rate_hz, const doubl
 void WriteBatch::Clear() {
   buf_.clear();
   samples_ = 0;
+  entries_ = 0;
 }
 
 Status DecodeBatch(std::string_view payload, BatchVisitor* visitor) {
@@ -100,6 +106,7 @@ Status DecodeBatch(std::string_view payload, BatchVisitor* visitor) {
       return Status(ErrorCode::kStorage,
                     "batch payload: malformed entry at byte " + std::to_string(at));
     }
+    if (visitor) visitor->Span(at, r.pos());
   }
   return Status::Ok();
 }
