@@ -36,6 +36,7 @@ enum class ErrorCode : uint16_t {
   kBadTimestamp = 2006,
   kMissingField = 2007,
   kBadWaveform = 2008,
+  kInvalidUtf8 = 2009,  // text that is not well-formed UTF-8
   // 3xxx: models (DTDL).
   kModelInvalid = 3001,
   kModelUnresolved = 3002,
@@ -79,7 +80,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
   Result(ErrorCode code, std::string message) : v_(Status(code, std::move(message))) {}
 
@@ -100,9 +101,9 @@ class [[nodiscard]] Result {
   std::variant<T, Status> v_;
 };
 
-#define LJ_RETURN_IF_ERROR(expr)           \
-  do {                                     \
-    ::lj::Status lj_status_ = (expr);      \
+#define LJ_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::lj::Status lj_status_ = (expr);        \
     if (!lj_status_.ok()) return lj_status_; \
   } while (0)
 
