@@ -13,6 +13,7 @@
 #include <new>
 #include <optional>
 
+#include "common/json.h"
 #include "common/time.h"
 #include "ingest/parse_util.h"
 
@@ -325,6 +326,12 @@ bool ParseDocument(std::string_view body, dom::parser& parser, dom::element* roo
     return false;
   }
   const simdjson::error_code err = parser.parse(body.data(), body.size()).get(*root);
+  if (err == simdjson::DEPTH_ERROR) {
+    out.rejects.push_back(
+        {0, ErrorCode::kParseError,
+         fmt::format("body is not valid JSON: it nests deeper than {} levels", kMaxJsonDepth)});
+    return false;
+  }
   if (err) {
     out.rejects.push_back(
         {0, ErrorCode::kParseError,
@@ -334,8 +341,20 @@ bool ParseDocument(std::string_view body, dom::parser& parser, dom::element* roo
   return true;
 }
 
+// A parser that refuses nesting deeper than kMaxJsonDepth (common/json.h); the bound stays when
+// the parser grows for a larger body.
+void BoundDepth(dom::parser& parser) {
+  if (parser.allocate(simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, kMaxJsonDepth))
+    throw std::bad_alloc();
+}
+
 dom::parser& ThreadParser() {
   thread_local dom::parser parser;
+  thread_local bool bounded = false;
+  if (!bounded) {
+    BoundDepth(parser);
+    bounded = true;
+  }
   return parser;
 }
 
@@ -346,6 +365,7 @@ void WithParser(std::string_view body, ParsedBatch& out, F&& f) {
       f(ThreadParser());
     } else {
       dom::parser parser;
+      BoundDepth(parser);
       f(parser);
     }
   } catch (const std::exception& e) {  // only std::bad_alloc is expected

@@ -12,6 +12,7 @@
 #include <new>
 #include <utility>
 
+#include "common/json.h"
 #include "ingest/line_protocol_scan.h"
 #include "ingest/parse_util.h"
 
@@ -31,6 +32,9 @@ class LineParser {
       : opt_(o), out_(out), factor_(kPrecisionFactor[static_cast<int>(o.precision)]) {}
 
   void Parse(std::string_view body) {
+    // Line protocol is UTF-8 text: one pass over the whole body, and line by line only when it
+    // fails, so a line with ill-formed bytes is refused and its neighbours are kept.
+    const bool utf8 = IsValidUtf8(body);
     const char* p = body.data();
     const char* const end = p + body.size();
     while (p < end) {
@@ -42,7 +46,14 @@ class LineParser {
       while (p < le && (*p == ' ' || *p == '\t')) ++p;
       if (p < le && *p != '#') {
         first_ = out_.samples.size();
-        ParseLine(p, le);
+        const size_t bad = utf8
+                               ? std::string_view::npos
+                               : FirstInvalidUtf8(std::string_view(p, static_cast<size_t>(le - p)));
+        if (bad != std::string_view::npos) {
+          Fail(ErrorCode::kInvalidUtf8, "not valid UTF-8 at byte {} of the line", bad + 1);
+        } else {
+          ParseLine(p, le);
+        }
       }
       p = next;
     }

@@ -350,13 +350,29 @@ TEST(LineProtocol, Limits) {
 }
 
 TEST(LineProtocol, MessagesQuoteUntrustedBytesSafely) {
-  std::string body = "m,twin=a x=\x01\xff";
+  std::string body = "m,twin=a x=\x01\x7f";
   body += std::string(100, '9');
   Reject r = Bad(body);
   EXPECT_EQ(r.message.substr(0, 25), "field 'x': invalid number");
   EXPECT_EQ(r.message.find('\x01'), std::string::npos);
-  EXPECT_EQ(r.message.find('\xff'), std::string::npos);
+  EXPECT_EQ(r.message.find('\x7f'), std::string::npos);
   EXPECT_LT(r.message.size(), 120u);
+}
+
+TEST(LineProtocol, ALineThatIsNotUtf8IsRefusedAndItsNeighboursKept) {
+  ParsedBatch b = Parse(
+      "m,twin=a hr=1\n"
+      "m,twin=a note=\"\xff\xfe\"\n"
+      "m,twin=\xe2\x82 hr=2\n"
+      "m,twin=\xe7\x81\xb5 hr=3\n");
+  ASSERT_EQ(b.samples.size(), 2u);
+  EXPECT_EQ(b.samples[1].twin, "\xe7\x81\xb5");
+  ASSERT_EQ(b.rejects.size(), 2u);
+  EXPECT_EQ(b.rejects[0].source, 2u);
+  EXPECT_EQ(b.rejects[0].code, ErrorCode::kInvalidUtf8);
+  EXPECT_EQ(b.rejects[0].message, "not valid UTF-8 at byte 16 of the line");
+  EXPECT_EQ(b.rejects[1].source, 3u);
+  EXPECT_EQ(b.rejects[1].code, ErrorCode::kInvalidUtf8);
 }
 
 TEST(LineProtocol, EmptyBody) {

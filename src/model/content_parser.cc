@@ -46,6 +46,7 @@ Status ParseTelemetry(const json& el, const std::string& p, const ElementTypes& 
   t.types = types.all;
   t.unit = std::move(ext.unit);
   t.waveform = types.waveform;
+  t.derived = types.derived;
   t.sample_rate_hz = ext.sample_rate_hz;
   t.annotations = std::move(ext.annotations);
   scope.iface.own.telemetry.push_back(std::move(t));

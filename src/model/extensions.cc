@@ -226,6 +226,13 @@ Status ParseTypes(const json& el, const std::string& pointer, const DocContext& 
                        fmt::format("co-type 'Waveform' is not allowed on {}", rule->base));
       }
       out->waveform = true;
+    } else if (t == "Derived") {
+      if (!ctx.ward) return NeedsContext(ctx, p, "co-type 'Derived'", kWardContext);
+      if (!rule->waveform) {
+        return Invalid(ctx.file, p,
+                       fmt::format("co-type 'Derived' is not allowed on {}", rule->base));
+      }
+      out->derived = true;
     } else {
       return Invalid(ctx.file, p, fmt::format("unknown co-type {}", Preview(json(t))));
     }

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/json.h"
+
 namespace lj::model::internal {
 namespace {
 
@@ -97,17 +99,28 @@ std::string Reason(const std::string& what) {
 Status ReadJson(std::string_view text, std::string_view source, json* out) {
   json root;
   DomBuilder builder(&root);
-  if (json::sax_parse(text.begin(), text.end(), &builder)) {
+  // The resolver walks schemas recursively: nesting is bounded first (common/json.h).
+  size_t deep_at = 0;
+  Status depth = CheckJsonDepth(text, kMaxJsonDepth, &deep_at);
+  std::string reason;
+  size_t index = 0;
+  if (depth.ok() && json::sax_parse(text.begin(), text.end(), &builder)) {
     *out = std::move(root);
     return Status::Ok();
   }
-  size_t index = std::min(builder.error_byte() > 0 ? builder.error_byte() - 1 : 0, text.size());
+  if (!depth.ok()) {
+    index = deep_at;
+    reason = fmt::format("nests deeper than {} levels", kMaxJsonDepth);
+  } else {
+    index = std::min(builder.error_byte() > 0 ? builder.error_byte() - 1 : 0, text.size());
+    reason = Reason(builder.error());
+  }
   std::string_view before = text.substr(0, index);
   size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
   size_t last_newline = before.rfind('\n');
   size_t column = index - (last_newline == std::string_view::npos ? 0 : last_newline + 1) + 1;
   return Status(ErrorCode::kParseError, fmt::format("{}: line {}, column {}: invalid JSON: {}",
-                                                    source, line, column, Reason(builder.error())));
+                                                    source, line, column, reason));
 }
 
 }  // namespace lj::model::internal

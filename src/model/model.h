@@ -95,8 +95,11 @@ struct Telemetry {
   std::string unit;                // e.g. "beatPerMinute"; empty when unitless
   std::string display_name;
   std::string description;
-  bool waveform = false;       // co-type "Waveform" (Lingjing extension)
-  double sample_rate_hz = 0;   // nominal rate of a waveform, from "sampleRate"
+  bool waveform = false;      // co-type "Waveform" (Lingjing extension)
+  double sample_rate_hz = 0;  // nominal rate of a waveform, from "sampleRate"
+  // Co-type "Derived" (Lingjing extension): computed by the engine from other telemetry (NEWS2,
+  // alarm state); the pipeline accepts it only from the engine's own protocol (kClinical).
+  bool derived = false;
   nlohmann::json annotations;  // other extension properties (e.g. "bodyRegion"), verbatim
 };
 
@@ -167,6 +170,8 @@ class ModelRegistry {
   Status LoadDirectory(const std::string& dir);
   // Resolves extends, components and schema references; checks names and cycles.
   Status Resolve();
+  // True when a loaded document (resolved or not) defines interface `dtmi`.
+  bool Defines(std::string_view dtmi) const;
 
   // nullptr when unknown. Valid only after Resolve().
   const Interface* Find(std::string_view dtmi) const;

@@ -163,6 +163,8 @@ Status ModelRegistry::Resolve() {
   }
 }
 
+bool ModelRegistry::Defines(std::string_view dtmi) const { return impl_->ids.count(dtmi) > 0; }
+
 const Interface* ModelRegistry::Find(std::string_view dtmi) const {
   auto it = impl_->resolved.entries.find(dtmi);
   return it == impl_->resolved.entries.end() ? nullptr : it->second.iface.get();

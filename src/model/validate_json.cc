@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "common/json.h"
 #include "model/internal/formats.h"
 #include "model/internal/syntax.h"
 #include "model/model.h"
@@ -22,6 +23,15 @@ using nlohmann::json;
 Status Fail(const std::string& pointer, std::string_view reason) {
   return Status(ErrorCode::kWrongType,
                 fmt::format("{}: {}", pointer.empty() ? "/" : pointer, reason));
+}
+
+// Text built in-process (an HL7 name, say) may hold any bytes; stored JSON must be UTF-8.
+Status Utf8(const std::string& s, const std::string& pointer, std::string_view what) {
+  const size_t bad = FirstInvalidUtf8(s);
+  if (bad == std::string::npos) return Status::Ok();
+  return Status(ErrorCode::kInvalidUtf8,
+                fmt::format("{}: {} is not valid UTF-8 (byte {})", pointer.empty() ? "/" : pointer,
+                            what, bad + 1));
 }
 
 Status Expected(const std::string& pointer, std::string_view what, const json& v) {
@@ -94,7 +104,8 @@ Status CheckPrimitive(Primitive p, const json& v, const std::string& pointer) {
     case Primitive::kBoolean:
       return v.is_boolean() ? Status::Ok() : Expected(pointer, "boolean", v);
     case Primitive::kString:
-      return v.is_string() ? Status::Ok() : Expected(pointer, "string", v);
+      if (!v.is_string()) return Expected(pointer, "string", v);
+      return Utf8(v.get_ref<const std::string&>(), pointer, "string");
     case Primitive::kDouble:
     case Primitive::kFloat: {
       std::string_view name = PrimitiveName(p);
@@ -168,6 +179,7 @@ Status Check(const Schema& s, const json& v, const std::string& pointer) {
       if (!v.is_object()) return Expected(pointer, "object (map)", v);
       if (!s.map_value) return Fail(pointer, "map schema has no value schema");
       for (const auto& [key, value] : v.items()) {
+        LJ_RETURN_IF_ERROR(Utf8(key, pointer, "a map key"));
         LJ_RETURN_IF_ERROR(Check(*s.map_value, value, Child(pointer, key)));
       }
       return Status::Ok();

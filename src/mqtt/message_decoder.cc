@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/json.h"
 #include "common/status.h"
 #include "ingest/json_batch.h"
 
@@ -91,6 +92,7 @@ bool ParseValuePayload(std::string_view payload, const ingest::Limits& limits, s
   };
   const std::string_view t = Trim(payload);
   if (t.empty()) return fail(ErrorCode::kMissingField, "empty value payload");
+  if (Status deep = CheckJsonDepth(t); !deep.ok()) return fail(deep.code(), deep.message());
   const nlohmann::json j = nlohmann::json::parse(t.begin(), t.end(), nullptr,
                                                  /*allow_exceptions=*/false);
   std::string_view text;

@@ -41,7 +41,7 @@ Status ParseContextValue(const json& v, const std::string& pointer, DocContext* 
 struct TypeRule {
   std::string_view base;  // "Telemetry", "Field", ...
   bool semantic = false;  // QuantitativeTypes co-types
-  bool waveform = false;  // Lingjing "Waveform"
+  bool waveform = false;  // Lingjing "Waveform" (and "Derived": both only on Telemetry)
 };
 
 struct ElementTypes {
@@ -49,6 +49,7 @@ struct ElementTypes {
   std::vector<std::string> all;       // every @type entry as written, base first
   std::vector<std::string> semantic;  // semantic co-types, e.g. "Frequency"
   bool waveform = false;
+  bool derived = false;  // Lingjing "Derived": computed by the engine, never written from outside
 };
 
 // Parses @type of `el`. When absent: an error if `required`, else `rules[0]` is assumed.
