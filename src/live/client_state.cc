@@ -162,6 +162,11 @@ Status ClientState::Subscribe(const std::string& id, const Target& target, doubl
                   fmt::format("history_s must be 0..{}", options_.max_history_s));
   if (history_s > 0 && !history_)
     return Status(ErrorCode::kUnsupported, "history is not enabled on this server");
+  if (history_s > 0 && history_streams() >= options_.max_history_streams)
+    return Status(ErrorCode::kRateLimited,
+                  fmt::format("{} subscriptions of this connection are still receiving history; "
+                              "subscribe with history_s when they are done",
+                              options_.max_history_streams));
   auto sub = std::make_unique<Sub>();
   sub->id = id;
   sub->target = target;
@@ -169,18 +174,20 @@ Status ClientState::Subscribe(const std::string& id, const Target& target, doubl
   sub->waveforms = waveforms;
   sub->next_due = now + sub->period_ns;
   LJ_RETURN_IF_ERROR(ResolveInto(*sub, out, /*initial=*/true));
-  if (history_s > 0) AppendHistory(*sub, history_s, out);
+  if (history_s > 0) PlanHistory(*sub, history_s);
   for (SubTwin& st : sub->twins) st.seam.clear();
   subs_.push_back(std::move(sub));
   return Status::Ok();
 }
 
 std::string ClientState::DumpProperties(const nlohmann::json& properties) const {
-  if (!options_.withhold_property || !properties.is_object()) return properties.dump();
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;  // never throws
+  if (!options_.withhold_property || !properties.is_object())
+    return properties.dump(-1, ' ', false, kReplace);
   nlohmann::json kept = nlohmann::json::object();
   for (const auto& [k, v] : properties.items())
     if (!options_.withhold_property(k)) kept[k] = v;
-  return kept.dump();
+  return kept.dump(-1, ' ', false, kReplace);
 }
 
 Status ClientState::Unsubscribe(const std::string& id) {
@@ -188,6 +195,7 @@ Status ClientState::Unsubscribe(const std::string& id) {
   if (it == subs_.end())
     return Status(ErrorCode::kNotFound, fmt::format("no subscription '{}'", id));
   subs_.erase(it);
+  std::erase_if(history_parts_, [&](const HistoryPart& p) { return p.sub == id; });
   return Status::Ok();
 }
 
@@ -467,10 +475,9 @@ namespace lj::live {
 
 // Appends the `history` frames of a new subscription: per series, the samples from
 // now - history_s up to (not including) the seam recorded with the snapshot.
-void ClientState::AppendHistory(Sub& sub, double history_s, std::vector<std::string>* out) {
+void ClientState::PlanHistory(Sub& sub, double history_s) {
   const int64_t from_wall = NowNs() - static_cast<int64_t>(history_s * 1e9);
-  size_t budget = options_.max_history_values;
-  const size_t per_frame = std::max<size_t>(options_.history_frame_values, 1);
+  auto budget = std::make_shared<size_t>(options_.max_history_values);
   for (SubTwin& st : sub.twins) {
     const TwinState& tw = *st.twin;  // id and model are immutable
     for (size_t i = 0; i < st.seam.size(); ++i) {
@@ -479,108 +486,144 @@ void ClientState::AppendHistory(Sub& sub, double history_s, std::vector<std::str
       if (seam == std::numeric_limits<int64_t>::min() || seam <= from_wall) continue;
       if (tel.waveform && !sub.waveforms) continue;
       std::optional<history::SeriesId> id = history_->Find(tw.id, tel.name);
-      if (!id || budget == 0) continue;
-      int64_t from = from_wall;
-      if (tel.waveform && tel.sample_rate_hz > 0)  // keep the newest data within the budget
-        from = std::max<int64_t>(from, seam - static_cast<int64_t>(static_cast<double>(budget) *
-                                                                   1e9 / tel.sample_rate_hz));
-      Result<history::SeriesData> data = history_->Read(*id, from, seam, budget);
-      auto head = [&] {
-        std::string f = "{\"op\":\"history\",\"sub\":";
-        AppendJsonString(f, sub.id);
-        f += ",\"twin\":";
-        AppendJsonString(f, tw.id);
-        f += ",\"telemetry\":";
-        AppendJsonString(f, tel.name);
-        f += ",\"from\":";
-        AppendMs(f, from);
-        f += ",\"to\":";
-        AppendMs(f, seam);
-        return f;
-      };
-      if (!data.ok()) {
-        std::string f = head();
-        f += fmt::format(",\"code\":{},\"error\":", static_cast<int>(data.status().code()));
-        AppendJsonString(f, data.status().message());
-        out->push_back(f + '}');
-        continue;
-      }
-      const history::SeriesData& d = *data;
-      budget -= std::min(budget, d.size());
-      auto value_at = [&](size_t k, std::string& f) {
-        switch (d.type) {
-          case history::ValueType::kDouble:
-            AppendNumber(f, d.f64[k]);
-            break;
-          case history::ValueType::kInt:
-            fmt::format_to(std::back_inserter(f), "{}", d.i64[k]);
-            break;
-          case history::ValueType::kBool:
-            f += d.i64[k] ? "true" : "false";
-            break;
-          case history::ValueType::kString:
-            AppendJsonString(f, d.str[k]);
-            break;
-        }
-      };
-      if (d.waveform) {
-        // Runs split into frames of at most per_frame values; t0 of a split run advances.
-        std::string f;
-        size_t in_frame = 0;
-        bool first_run = true;
-        auto flush = [&] {
-          if (f.empty()) return;
-          f += "]}";
-          out->push_back(std::move(f));
-          f.clear();
-          in_frame = 0;
-        };
-        for (const history::SeriesData::Run& run : d.runs) {
-          size_t done = 0;
-          while (done < run.count) {
-            if (f.empty()) {
-              f = head() + ",\"runs\":[";
-              first_run = true;
-            }
-            const size_t take = std::min(run.count - done, per_frame - in_frame);
-            if (!first_run) f += ',';
-            first_run = false;
-            f += "{\"t0\":";
-            AppendMs(
-                f, run.t0_ns + static_cast<int64_t>(static_cast<double>(done) * 1e9 / run.rate_hz));
-            fmt::format_to(std::back_inserter(f), ",\"rate\":{},\"values\":[", run.rate_hz);
-            for (size_t k = 0; k < take; ++k) {
-              if (k) f += ',';
-              value_at(run.offset + done + k, f);
-            }
-            f += ']';
-            f += '}';
-            done += take;
-            in_frame += take;
-            if (in_frame >= per_frame) flush();
-          }
-        }
-        flush();
-        continue;
-      }
-      for (size_t b = 0; b < d.t_ns.size() || b == 0; b += per_frame) {
-        if (d.t_ns.empty()) break;
-        const size_t e = std::min(d.t_ns.size(), b + per_frame);
-        std::string f = head() + ",\"t\":[";
-        for (size_t k = b; k < e; ++k) {
-          if (k > b) f += ',';
-          AppendMs(f, d.t_ns[k]);
-        }
-        f += "],\"v\":[";
-        for (size_t k = b; k < e; ++k) {
-          if (k > b) f += ',';
-          value_at(k, f);
-        }
-        f += "]}";
-        out->push_back(std::move(f));
-      }
+      if (!id) continue;
+      HistoryPart p;
+      p.sub = sub.id;
+      p.twin = st.twin;
+      p.telemetry = i;
+      p.id = *id;
+      p.window_from = p.next_from = from_wall;
+      p.seam = seam;
+      p.budget = budget;
+      history_parts_.push_back(std::move(p));
     }
   }
+}
+
+size_t ClientState::history_streams() const {
+  size_t n = 0;
+  const std::string* last = nullptr;
+  for (const HistoryPart& p : history_parts_) {
+    if (!last || *last != p.sub) ++n;
+    last = &p.sub;
+  }
+  return n;
+}
+
+bool ClientState::NextHistory(size_t max_bytes, std::vector<std::string>* out) {
+  size_t bytes = 0;
+  const size_t first = out->size();
+  while (!history_parts_.empty() && (bytes < max_bytes || out->size() == first)) {
+    const size_t before = out->size();
+    if (!HistoryPage(history_parts_.front(), out)) history_parts_.pop_front();
+    for (size_t k = before; k < out->size(); ++k) bytes += (*out)[k].size();
+  }
+  return !history_parts_.empty();
+}
+
+bool ClientState::HistoryPage(HistoryPart& part, std::vector<std::string>* out) {
+  const TwinState& tw = *part.twin;
+  const model::Telemetry& tel = tw.model->telemetry[part.telemetry];
+  size_t& budget = *part.budget;
+  if (budget == 0) return false;
+  if (!part.started) {
+    part.started = true;
+    if (tel.waveform && tel.sample_rate_hz > 0) {  // keep the newest data within the budget
+      part.window_from = part.next_from = std::max<int64_t>(
+          part.window_from,
+          part.seam - static_cast<int64_t>(static_cast<double>(budget) * 1e9 / tel.sample_rate_hz));
+    }
+  }
+  const size_t per_frame = std::max<size_t>(options_.history_frame_values, 1);
+  const size_t want = std::min(per_frame, budget);
+  Result<history::SeriesData> data =
+      history_->Read(part.id, part.next_from, part.seam, want + part.skip);
+  auto head = [&] {
+    std::string f = "{\"op\":\"history\",\"sub\":";
+    AppendJsonString(f, part.sub);
+    f += ",\"twin\":";
+    AppendJsonString(f, tw.id);
+    f += ",\"telemetry\":";
+    AppendJsonString(f, tel.name);
+    f += ",\"from\":";
+    AppendMs(f, part.window_from);
+    f += ",\"to\":";
+    AppendMs(f, part.seam);
+    return f;
+  };
+  if (!data.ok()) {
+    std::string f = head();
+    f += fmt::format(",\"code\":{},\"error\":", static_cast<int>(data.status().code()));
+    AppendJsonString(f, data.status().message());
+    out->push_back(f + '}');
+    return false;
+  }
+  const history::SeriesData& d = *data;
+  auto value_at = [&](size_t k, std::string& f) {
+    switch (d.type) {
+      case history::ValueType::kDouble:
+        AppendNumber(f, d.f64[k]);
+        break;
+      case history::ValueType::kInt:
+        fmt::format_to(std::back_inserter(f), "{}", d.i64[k]);
+        break;
+      case history::ValueType::kBool:
+        f += d.i64[k] ? "true" : "false";
+        break;
+      case history::ValueType::kString:
+        AppendJsonString(f, d.str[k]);
+        break;
+    }
+  };
+  if (d.waveform) {
+    // One frame per page; sample times are unique, so the next page starts half a sample after
+    // the last one sent.
+    size_t sent = 0;
+    std::string f;
+    for (const history::SeriesData::Run& run : d.runs) {
+      if (run.count == 0) continue;
+      f += f.empty() ? head() + ",\"runs\":[" : ",";
+      f += "{\"t0\":";
+      AppendMs(f, run.t0_ns);
+      fmt::format_to(std::back_inserter(f), ",\"rate\":{},\"values\":[", run.rate_hz);
+      for (size_t k = 0; k < run.count; ++k) {
+        if (k) f += ',';
+        value_at(run.offset + k, f);
+      }
+      f += "]}";
+      sent += run.count;
+      part.next_from = run.t0_ns + static_cast<int64_t>((static_cast<double>(run.count) - 0.5) *
+                                                        1e9 / run.rate_hz);
+    }
+    if (!f.empty()) out->push_back(f + "]}");
+    budget -= std::min(budget, sent);
+    return sent >= want && budget > 0;  // a short page: the series is done
+  }
+  // Scalars: skip what an earlier page sent at the same time stamp.
+  const size_t n = d.t_ns.size();
+  const size_t b = std::min(part.skip, n);
+  if (n > b) {
+    std::string f = head() + ",\"t\":[";
+    for (size_t k = b; k < n; ++k) {
+      if (k > b) f += ',';
+      AppendMs(f, d.t_ns[k]);
+    }
+    f += "],\"v\":[";
+    for (size_t k = b; k < n; ++k) {
+      if (k > b) f += ',';
+      value_at(k, f);
+    }
+    out->push_back(f + "]}");
+  }
+  const size_t sent = n - b;
+  budget -= std::min(budget, sent);
+  if (n < want + part.skip || budget == 0) return false;  // a short page: the series is done
+  const int64_t last = d.t_ns.back();
+  size_t same = 0;
+  for (size_t k = n; k > 0 && d.t_ns[k - 1] == last; --k) ++same;
+  part.skip = last == part.next_from ? part.skip + sent : same;
+  part.next_from = last;
+  return true;
 }
 
 }  // namespace lj::live

@@ -15,10 +15,14 @@
 // a seam taken under the shard lock together with the snapshot (waveform: the end of the
 // newest published block; scalar: the time of the latest value, which the snapshot carries).
 // History holds everything published live (the Pipeline writes before publishing), so history
-// frames + live frames have no gap and no duplicate at the seam.
+// frames + live frames have no gap and no duplicate at the seam. History is read lazily, a page
+// at a time (NextHistory), as the connection's send queue drains: a viewer's memory is bounded
+// by its queue, whatever history_s and however many subscriptions ask for (at most
+// max_history_streams of them pending per connection).
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -52,7 +56,8 @@ struct ClientOptions {
   size_t max_subscriptions = 64;
   double max_history_s = 3600;            // largest history_s a subscription may ask for
   size_t max_history_values = 2'000'000;  // per subscription, over all its series
-  size_t history_frame_values = 16384;    // values per `history` frame
+  size_t history_frame_values = 16384;    // values per `history` frame (one page read)
+  size_t max_history_streams = 8;         // subscriptions with history still to send, at once
   // When set, twin properties it returns true for are left out of every snapshot and `twin`
   // frame (e.g. the clinical record for viewers, auth::IsRecordProperty).
   std::function<bool(std::string_view)> withhold_property;
@@ -75,11 +80,19 @@ class ClientState {
               history::HistoryStore* history = nullptr);
   ~ClientState();
 
-  // Starts subscription `id` and appends its snapshot frame to `out`, then (history_s > 0)
-  // its `history` frames.
+  // Starts subscription `id` and appends its snapshot frame to `out`; with history_s > 0 its
+  // `history` frames are planned (seams taken now) and come from NextHistory. kRateLimited when
+  // max_history_streams subscriptions still have history to send.
   Status Subscribe(const std::string& id, const Target& target, double rate_hz, bool waveforms,
                    int64_t now_mono_ns, std::vector<std::string>* out, double history_s = 0);
   Status Unsubscribe(const std::string& id);
+  // Appends pending `history` frames, in order, until they hold at least `max_bytes` (one page
+  // is read from the store at a time) or none are left. Returns true while some remain. Live
+  // frames (Collect) must wait until it returns false: they continue from the seams.
+  bool NextHistory(size_t max_bytes, std::vector<std::string>* out);
+  bool history_pending() const { return !history_parts_.empty(); }
+  // Subscriptions whose history is not all sent yet.
+  size_t history_streams() const;
   // Appends the frames of every subscription that is due at `now_mono_ns`.
   void Collect(int64_t now_mono_ns, std::vector<std::string>* out);
   // Monotonic time at which the next subscription falls due (INT64_MAX when none).
@@ -93,7 +106,21 @@ class ClientState {
   struct SubTwin;
   Status ResolveInto(Sub& sub, std::vector<std::string>* out, bool initial);
   void CollectSub(Sub& sub, std::vector<std::string>* out);
-  void AppendHistory(Sub& sub, double history_s, std::vector<std::string>* out);
+  void PlanHistory(Sub& sub, double history_s);
+  // One series' history still to send: [window_from, seam) read page by page from next_from.
+  struct HistoryPart {
+    std::string sub;  // subscription id
+    std::shared_ptr<const TwinState> twin;
+    size_t telemetry = 0;  // index into the model's telemetry
+    history::SeriesId id = 0;
+    int64_t window_from = 0, seam = 0;  // the frames' `from` and `to`
+    int64_t next_from = 0;              // where the next page starts
+    size_t skip = 0;                    // samples at next_from already sent (equal times)
+    bool started = false;
+    std::shared_ptr<size_t> budget;  // values the subscription may still read (shared)
+  };
+  // Reads one page of the front part and appends its frame(s); false when the part is done.
+  bool HistoryPage(HistoryPart& part, std::vector<std::string>* out);
 
   LiveState& live_;
   Resolver& resolver_;
@@ -101,6 +128,7 @@ class ClientState {
   ClientOptions options_;
   history::HistoryStore* history_;
   std::vector<std::unique_ptr<Sub>> subs_;
+  std::deque<HistoryPart> history_parts_;  // series still to send, in order
 };
 
 // Appends `s` as a JSON string literal (quoted, escaped) to `out`.

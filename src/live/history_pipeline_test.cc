@@ -2,6 +2,8 @@
 // observers see each batch once, and a failed write rejects with `storage`.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -207,6 +209,11 @@ TEST(PipelineHistory, SubscriptionHistoryThenLiveHasNoGapNoDuplicate) {
     std::vector<std::string> frames;
     int64_t clock = 0;
     ASSERT_TRUE(client.Subscribe("s", Target{}, 10, true, clock, &frames, 3600).ok());
+    // History is read lazily, page by page: samples arriving before it is read stay out of it
+    // (they are after the seam) and come live.
+    if (join % 2 == 1) send(2);
+    while (client.NextHistory(100, &frames)) {
+    }
     std::vector<double> wave;
     std::vector<int64_t> beats;
     std::optional<int64_t> snap;  // the snapshot value follows the history before the seam
@@ -241,6 +248,60 @@ TEST(PipelineHistory, SubscriptionHistoryThenLiveHasNoGapNoDuplicate) {
     for (size_t i = 1; i < beats.size(); ++i) ASSERT_LT(beats[i - 1], beats[i]);
     EXPECT_EQ(beats.back(), next - 1);
   }
+}
+
+// History is read page by page as the viewer drains it: each NextHistory call appends about
+// max_bytes, every sample arrives once and in order (equal time stamps across page boundaries
+// included), and a connection holds at most max_history_streams pending history subscriptions.
+TEST(PipelineHistory, HistoryIsPagedLazilyCompletelyAndBounded) {
+  HistFixture h;
+  AllResolver resolver;
+  FanoutMetrics fanout(h.f->metrics);
+  const int64_t t0 = NowNs() - 100'000'000'000;
+  ParsedBatch b;
+  for (int k = 0; k < 300; ++k)  // pairs of samples share a time stamp
+    b.samples.push_back(Scalar("m1", "beats", t0 + (k / 2) * 1'000'000LL, Value::Int(k)));
+  ASSERT_EQ(h.f->pipeline->Ingest(b, ingest::Protocol::kHttpJson).accepted, 300u);
+  ClientOptions co;
+  co.history_frame_values = 7;  // pages end between the two samples of a pair
+  co.max_history_streams = 2;
+  ClientState client(*h.f->live, resolver, fanout, co, h.store.get());
+  std::vector<std::string> frames;
+  ASSERT_TRUE(client.Subscribe("a", Target{}, 10, true, 0, &frames, 3600).ok());
+  ASSERT_TRUE(client.Subscribe("b", Target{}, 10, true, 0, &frames, 3600).ok());
+  EXPECT_EQ(client.history_streams(), 2u);
+  EXPECT_EQ(client.Subscribe("c", Target{}, 10, true, 0, &frames, 3600).code(),
+            ErrorCode::kRateLimited);
+  ASSERT_TRUE(client.Subscribe("d", Target{}, 10, true, 0, &frames).ok()) << "no history: fine";
+  EXPECT_TRUE(client.history_pending());
+  frames.clear();
+  // One call: at least one frame, about max_bytes, not everything.
+  EXPECT_TRUE(client.NextHistory(1, &frames));
+  EXPECT_EQ(frames.size(), 1u);
+  std::map<std::string, std::vector<int64_t>> got;
+  size_t calls = 1;
+  do {
+    for (const std::string& f : frames) {
+      nlohmann::json j = nlohmann::json::parse(f);
+      ASSERT_EQ(j["op"], "history");
+      ASSERT_LE(j["v"].size(), 7u);
+      for (const auto& v : j["v"]) got[j["sub"]].push_back(v);
+    }
+    frames.clear();
+    ++calls;
+  } while (client.NextHistory(200, &frames) || !frames.empty());
+  EXPECT_GT(calls, 10u);
+  // History ends before the seam, the time of the latest value (which the snapshot carries):
+  // the last pair shares that time.
+  for (const char* sub : {"a", "b"}) {
+    ASSERT_EQ(got[sub].size(), 298u) << sub;
+    for (int k = 0; k < 298; ++k) ASSERT_EQ(got[sub][k], k) << sub;
+  }
+  EXPECT_EQ(client.history_streams(), 0u);
+  EXPECT_TRUE(client.Subscribe("c", Target{}, 10, true, 0, &frames, 3600).ok());
+  // Unsubscribing drops what was still to send.
+  EXPECT_TRUE(client.Unsubscribe("c").ok());
+  EXPECT_FALSE(client.history_pending());
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ inline constexpr const char* kMonitorModel = R"({
     {"@type": "Telemetry", "name": "beats", "schema": "integer"},
     {"@type": "Telemetry", "name": "leadsOff", "schema": "boolean"},
     {"@type": "Telemetry", "name": "note", "schema": "string"},
+    {"@type": ["Telemetry", "Derived"], "name": "score", "schema": "integer"},
     {"@type": ["Telemetry", "Waveform"], "name": "ecg", "schema": "integer", "sampleRate": 250}
   ]})";
 

@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "common/time.h"
 
@@ -17,10 +19,11 @@ using ingest::Value;
 using ingest::ValueKind;
 
 constexpr ErrorCode kReasonCodes[Pipeline::kReasons] = {
-    ErrorCode::kUnknownTwin,  ErrorCode::kUnknownTelemetry, ErrorCode::kWrongType,
-    ErrorCode::kOutOfOrder,   ErrorCode::kOversize,         ErrorCode::kBadTimestamp,
-    ErrorCode::kMissingField, ErrorCode::kBadWaveform,      ErrorCode::kParseError,
-    ErrorCode::kStorage,      ErrorCode::kForbidden,        ErrorCode::kInvalidArgument};
+    ErrorCode::kUnknownTwin,    ErrorCode::kUnknownTelemetry, ErrorCode::kWrongType,
+    ErrorCode::kOutOfOrder,     ErrorCode::kOversize,         ErrorCode::kBadTimestamp,
+    ErrorCode::kMissingField,   ErrorCode::kBadWaveform,      ErrorCode::kParseError,
+    ErrorCode::kStorage,        ErrorCode::kForbidden,        ErrorCode::kInvalidUtf8,
+    ErrorCode::kInvalidArgument};
 
 size_t ReasonIndex(ErrorCode code) {
   for (size_t i = 0; i < Pipeline::kReasons; ++i)
@@ -116,21 +119,24 @@ Value Normalized(const model::Schema& schema, const Value& v) {
 }  // namespace
 
 struct Pipeline::ShardWork {
+  struct Accepted {  // one accepted item of the current shard, for kStorage rejects
+    uint32_t source;
+    uint64_t count;
+  };
   struct Ready {  // a completed waveform block, published after the history write
     Series* se;
     std::string_view twin;
     std::string_view telemetry;
     std::unique_ptr<WaveBlock> block;
-  };
-  struct Accepted {  // one accepted item of the current shard, for kStorage rejects
-    uint32_t source;
-    uint64_t count;
+    std::vector<Accepted> sources;  // the batch items it was assembled from
   };
   ingest::IngestReport* report;
   ingest::Protocol protocol;
   bool observe = false;
   std::vector<Ready> pending;  // series with a block being assembled (block: null)
   std::vector<Ready> ready;
+  // The batch items of each series' block being assembled (moved to its Ready when complete).
+  std::unordered_map<const Series*, std::vector<Accepted>> assembling;
   std::vector<Accepted> shard_items;
   history::WriteBatch* wb = nullptr;
   uint64_t accepted = 0;
@@ -247,18 +253,42 @@ void Pipeline::WriteScalar(history::SeriesId id, const model::Schema& schema, co
 
 void Pipeline::CommitShard(ShardWork& work) {
   for (ShardWork::Ready& p : work.pending) {
-    if (p.se->pending) work.ready.push_back({p.se, p.twin, p.telemetry, std::move(p.se->pending)});
+    if (p.se->pending)
+      work.ready.push_back(
+          {p.se, p.twin, p.telemetry, std::move(p.se->pending), std::move(work.assembling[p.se])});
   }
   work.pending.clear();
+  work.assembling.clear();
   bool failed = false;
+  std::vector<bool> refused(work.ready.size(), false);
   if (history_) {
-    for (const ShardWork::Ready& r : work.ready)
+    std::unordered_map<size_t, size_t> ready_of_entry;  // batch entry → index into ready
+    for (size_t i = 0; i < work.ready.size(); ++i) {
+      const ShardWork::Ready& r = work.ready[i];
+      ready_of_entry[work.wb->entries()] = i;
       work.wb->AddBlock(r.se->history_id, r.block->t0_ns, r.block->rate_hz, r.block->values.data(),
                         r.block->values.size());
+    }
     if (!work.wb->empty()) {
-      Result<uint64_t> lsn = history_->Write(*work.wb);
+      history::WriteReport wr;
+      Result<uint64_t> lsn = history_->Write(*work.wb, &wr);
       if (lsn.ok()) {
         work.report->lsn = std::max(work.report->lsn, *lsn);
+        // A block the store did not keep (it overlaps stored data: the pipeline's own checks
+        // make this rare) is reported to the senders of its samples and never shown live.
+        for (const history::Refusal& f : wr.refused) {
+          auto it = ready_of_entry.find(f.entry);
+          if (it == ready_of_entry.end()) {
+            LJ_LOG_ERROR("history refused an entry the pipeline cannot name", "entry", f.entry,
+                         "reason", f.reason);
+            continue;
+          }
+          refused[it->second] = true;
+          for (const ShardWork::Accepted& a : work.ready[it->second].sources) {
+            CountReject(*work.report, Reject{a.source, f.code, f.reason}, a.count, work.protocol);
+            work.accepted -= a.count;
+          }
+        }
       } else {
         failed = true;
         history_failures_->Inc();
@@ -274,11 +304,16 @@ void Pipeline::CommitShard(ShardWork& work) {
     }
     work.wb->Clear();
   }
-  for (ShardWork::Ready& r : work.ready) {
-    if (failed) {  // not in history: never shown live either; its sequence number is reused
-      r.se->next_seq = std::min(r.se->next_seq, r.block->seq);
+  // Blocks not in history are never shown live; the sequence numbers of a series' later blocks
+  // close up behind them, so a viewer's ring arithmetic stays consecutive.
+  std::unordered_map<Series*, uint64_t> skipped;
+  for (size_t i = 0; i < work.ready.size(); ++i) {
+    ShardWork::Ready& r = work.ready[i];
+    if (failed || refused[i]) {
+      ++skipped[r.se];
       continue;
     }
+    if (auto it = skipped.find(r.se); it != skipped.end()) r.block->seq -= it->second;
     std::shared_ptr<const WaveBlock> blk = live_.Publish(*r.se, std::move(r.block));
     if (work.observe) {
       work.blocks.push_back(AcceptedBlock{r.twin, r.telemetry, blk->t0_ns, blk->rate_hz,
@@ -286,6 +321,7 @@ void Pipeline::CommitShard(ShardWork& work) {
       work.block_refs.push_back(std::move(blk));
     }
   }
+  for (const auto& [se, n] : skipped) se->next_seq -= n;
   work.ready.clear();
   work.shard_items.clear();
   work.shard_accepted = 0;
@@ -392,12 +428,35 @@ void Pipeline::ApplyShard(LiveState::TwinMap& twins, ingest::ParsedBatch& batch,
     }
     const model::Telemetry& tel = twin->model->telemetry[ti];
     Series& se = twin->series[ti];
+    if (tel.derived && work.protocol != ingest::Protocol::kClinical) {
+      reject(ErrorCode::kForbidden,
+             fmt::format("'{}' of twin '{}' is derived by the engine ({}); it cannot be written "
+                         "from outside",
+                         tel.name, twin->id, twin->model->id));
+      continue;
+    }
     if (smp.t_ns > now + options_.max_future_ns) {
       reject(ErrorCode::kBadTimestamp,
              fmt::format("'{}': timestamp {} is {:.0f} s in the future (limit {} s)", tel.name,
                          FormatRfc3339(smp.t_ns), (smp.t_ns - now) / 1e9,
                          options_.max_future_ns / 1000000000));
       continue;
+    }
+    if (options_.max_age_ns > 0 && smp.t_ns < now - options_.max_age_ns) {
+      reject(
+          ErrorCode::kBadTimestamp,
+          fmt::format("'{}': timestamp {} is older than the oldest accepted, {} ([ingest] "
+                      "max_age {} s)",
+                      tel.name, FormatRfc3339(smp.t_ns), FormatRfc3339(now - options_.max_age_ns),
+                      options_.max_age_ns / 1000000000));
+      continue;
+    }
+    if (smp.value.kind == ValueKind::kString && !smp.is_block()) {
+      if (const size_t bad = FirstInvalidUtf8(smp.value.s); bad != std::string_view::npos) {
+        reject(ErrorCode::kInvalidUtf8,
+               fmt::format("'{}': string value is not valid UTF-8 (byte {})", tel.name, bad + 1));
+        continue;
+      }
     }
     const model::Schema& schema = *tel.schema;
     std::string why;
@@ -566,21 +625,29 @@ ErrorCode Pipeline::ApplyWave(const ingest::ParsedBatch& batch, const ParsedSamp
       return ErrorCode::kOutOfOrder;
     }
   }
-  const bool continues = se.pending && std::llabs(smp.t_ns - newest_end) <= period_ns / 2 &&
-                         se.pending->values.size() + count <= options_.max_block_values;
+  // Within half a sample period of the newest data's end, a sample is the next one of the
+  // signal: it continues the block being assembled, or starts a block exactly at that end (the
+  // sender's clock jitters; history must see blocks that touch, never overlap).
+  const bool adjoins = newest_end != std::numeric_limits<int64_t>::min() &&
+                       std::llabs(smp.t_ns - newest_end) <= period_ns / 2;
+  const bool continues =
+      se.pending && adjoins && se.pending->values.size() + count <= options_.max_block_values;
   if (!continues) {
     if (se.pending) {
-      work.ready.push_back({&se, smp.twin, tel.name, std::move(se.pending)});
+      work.ready.push_back(
+          {&se, smp.twin, tel.name, std::move(se.pending), std::move(work.assembling[&se])});
+      work.assembling[&se].clear();
     } else {
-      work.pending.push_back({&se, smp.twin, tel.name, nullptr});
+      work.pending.push_back({&se, smp.twin, tel.name, nullptr, {}});
     }
     se.pending = std::make_unique<WaveBlock>();
     se.pending->seq = se.next_seq++;
-    se.pending->t0_ns = smp.t_ns;
+    se.pending->t0_ns = adjoins ? newest_end : smp.t_ns;
     se.pending->rate_hz = rate;
     se.pending->values.reserve(std::max<size_t>(count, 16));
   }
   se.pending->values.insert(se.pending->values.end(), values, values + count);
+  if (history_) work.assembling[&se].push_back({smp.source, count});
   return ErrorCode::kOk;
 }
 

@@ -1,7 +1,9 @@
 // Pipeline: the engine's IngestSink. For each parsed batch it validates every sample against the
-// twin's model (unknown twin, unknown telemetry, wrong type, non-finite, out of order beyond
-// tolerance, timestamp too far in the future, waveform rate mismatch, oversize) and applies the
-// accepted ones to LiveState, one shard lock per shard touched per batch.
+// twin's model (unknown twin, unknown telemetry, wrong type, non-finite, string not valid UTF-8,
+// out of order beyond tolerance, timestamp too far in the future or older than max_age, waveform
+// rate mismatch, oversize, derived telemetry from outside the engine) and applies the accepted
+// ones to LiveState, one shard lock per shard touched per batch. Telemetry marked `Derived` in
+// its model (NEWS2, alarm state) is accepted only with Protocol::kClinical, the engine's own.
 //
 // With a HistoryStore attached, the accepted samples of each shard are written to history
 // (one WriteBatch, one Write()) while that shard's lock is held and before its waveform blocks
@@ -39,7 +41,12 @@ namespace lj::live {
 struct PipelineOptions {
   int64_t out_of_order_tolerance_ns = 5'000'000'000;  // 5 s
   int64_t max_future_ns = 300'000'000'000;            // 5 min ahead of the server clock
-  double rate_tolerance = 0.01;                       // relative, block rate vs model rate
+  // The oldest sample accepted is this far behind the server clock (0 = no limit): a sample
+  // dated 1700 is refused `bad_timestamp`, not kept in a fresh series. Bulk loads of old
+  // records go to the store directly (`lingjing import`), not through the pipeline. The
+  // server's default is [ingest] max_age = 30 days (app/config.cc).
+  int64_t max_age_ns = 0;
+  double rate_tolerance = 0.01;  // relative, block rate vs model rate
   size_t max_block_values = 65536;
   // History retention per model/telemetry (most specific wins), set when a series is first
   // interned by this process; series no rule matches keep the store's default.
@@ -64,7 +71,7 @@ class Pipeline : public ingest::IngestSink {
   // strings → kString, else kDouble (waveforms: kInt or kDouble).
   static history::ValueType HistoryType(const model::Telemetry& tel);
 
-  static constexpr size_t kReasons = 12;
+  static constexpr size_t kReasons = 13;
 
  private:
   struct ShardWork;

@@ -174,3 +174,71 @@ TEST(Pipeline, WaveformRejectsCarryTheirOwnReason) {
 
 }  // namespace
 }  // namespace lj::live
+
+namespace lj::live {
+namespace {
+
+TEST(Pipeline, DerivedTelemetryIsAcceptedOnlyFromTheEnginesOwnProtocol) {
+  LiveFixture f({"m1"});
+  const int64_t t = NowNs();
+  for (int p = 0; p < static_cast<int>(ingest::Protocol::kCount); ++p) {
+    const auto protocol = static_cast<ingest::Protocol>(p);
+    if (protocol == ingest::Protocol::kClinical) continue;
+    ParsedBatch b;
+    b.samples.push_back(Scalar("m1", "score", t, Value::Int(0), 0));
+    b.samples.push_back(Scalar("m1", "beats", t, Value::Int(3), 1));
+    ingest::IngestReport r = f.pipeline->Ingest(b, protocol);
+    EXPECT_EQ(r.accepted, 1u) << ingest::ProtocolName(protocol);
+    ASSERT_EQ(r.rejects.size(), 1u) << ingest::ProtocolName(protocol);
+    EXPECT_EQ(r.rejects[0].code, ErrorCode::kForbidden);
+    EXPECT_EQ(r.rejects[0].message,
+              "'score' of twin 'm1' is derived by the engine (dtmi:test:Monitor;1); it cannot be "
+              "written from outside");
+  }
+  EXPECT_FALSE(SeriesOf(f, "m1", "score").has_value());
+  ParsedBatch b;
+  b.samples.push_back(Scalar("m1", "score", t, Value::Int(7), 0));
+  ingest::IngestReport r = f.pipeline->Ingest(b, ingest::Protocol::kClinical);
+  EXPECT_EQ(r.accepted, 1u);
+  EXPECT_EQ(SeriesOf(f, "m1", "score").i, 7);
+}
+
+TEST(Pipeline, SamplesOlderThanMaxAgeAreRefusedWithTheFloor) {
+  PipelineOptions po;
+  po.max_age_ns = 3600'000'000'000LL;  // one hour
+  LiveFixture f({"m1"}, {}, po);
+  const int64_t t = NowNs();
+  ParsedBatch b;
+  b.samples.push_back(Scalar("m1", "hr", -8520336000000000000LL, Value::Double(70), 0));  // 1700
+  b.samples.push_back(Scalar("m1", "hr", t - 7200'000'000'000LL, Value::Double(71), 1));
+  b.samples.push_back(Scalar("m1", "hr", t - 60'000'000'000LL, Value::Double(72), 2));
+  ingest::IngestReport r = f.pipeline->Ingest(b, ingest::Protocol::kHttpJson);
+  EXPECT_EQ(r.accepted, 1u);
+  ASSERT_EQ(r.rejects.size(), 2u);
+  for (const auto& rej : r.rejects) {
+    EXPECT_EQ(rej.code, ErrorCode::kBadTimestamp);
+    EXPECT_NE(rej.message.find("older than the oldest accepted"), std::string::npos) << rej.message;
+    EXPECT_NE(rej.message.find("max_age 3600 s"), std::string::npos) << rej.message;
+  }
+  EXPECT_DOUBLE_EQ(SeriesOf(f, "m1", "hr").d, 72);
+}
+
+TEST(Pipeline, IllFormedUtf8StringsAreRefusedFromAnyPath) {
+  LiveFixture f({"m1"});
+  const int64_t t = NowNs();
+  ParsedBatch b;
+  b.samples.push_back(Scalar("m1", "note", t, Value::String("ok \xe7\x81\xb5"), 0));
+  b.samples.push_back(Scalar("m1", "note", t + 1, Value::String("bad \xff"), 1));
+  ingest::IngestReport r = f.pipeline->Ingest(b, ingest::Protocol::kHl7);
+  EXPECT_EQ(r.accepted, 1u);
+  ASSERT_EQ(r.rejects.size(), 1u);
+  EXPECT_EQ(r.rejects[0].code, ErrorCode::kInvalidUtf8);
+  EXPECT_EQ(r.rejects[0].message, "'note': string value is not valid UTF-8 (byte 5)");
+  EXPECT_EQ(SeriesOf(f, "m1", "note").s, "ok \xe7\x81\xb5");
+  EXPECT_NE(f.metrics.RenderPrometheus().find(
+                "lj_ingest_rejected_total{protocol=\"hl7\",reason=\"invalid_utf8\"} 1"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace lj::live

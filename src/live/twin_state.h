@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -28,8 +29,10 @@ struct WaveBlock {
   int64_t t0_ns = 0;
   double rate_hz = 0;
   std::vector<double> values;
+  // Rounded as the history store rounds (history/chunk.cc RunTime), so a block that starts at
+  // this end touches the previous one in history too, never overlaps it by a nanosecond.
   int64_t end_ns() const {
-    return t0_ns + static_cast<int64_t>(static_cast<double>(values.size()) * 1e9 / rate_hz);
+    return t0_ns + std::llround(static_cast<double>(values.size()) * 1e9 / rate_hz);
   }
 };
 
