@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "http_client.h"
 
@@ -22,6 +23,7 @@ std::unique_ptr<LingjingServer> LingjingServer::Start(const std::string& binary,
   s->port = FreePort();
   // Access control is on by default, and stays on: the benchmark's clients present a service
   // token ("bench", also the MQTT publisher name), so every request pays for its check.
+  std::filesystem::create_directories(s->dir->path() + "/data");
   const std::string token_cmd = binary +
                                 " token create --kind service --name bench --scope ingest "
                                 "--scope read --scope adt --scope metrics --data '" +

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <cstdlib>
 #include <set>
 
 namespace lj::app {
@@ -186,6 +187,11 @@ void ReadHistory(const toml::table& root, Reader& r, HistoryConfig* h) {
 
 }  // namespace
 
+std::string DefaultDataDir(const std::string& fallback) {
+  const char* env = std::getenv("LINGJING_DATA");
+  return env != nullptr && *env != '\0' ? std::string(env) : fallback;
+}
+
 Result<Config> LoadConfig(const std::string& path) {
   // Debian's toml++ is built with exceptions: parse errors arrive as toml::parse_error.
   toml::table root;
@@ -210,6 +216,9 @@ Result<Config> LoadConfig(const std::string& path) {
   r.Get("server", "max_ws_message_bytes", &c.server.max_ws_message_bytes);
   r.Get("server", "header_timeout_s", &c.server.header_timeout_s);
   r.Get("server", "max_connections_per_ip", &c.server.max_connections_per_ip);
+  r.Get("server", "max_connections", &c.server.max_connections);
+  r.Get("server", "reserved_connections", &c.server.reserved_connections);
+  r.Get("server", "fd_reserve", &c.server.fd_reserve);
   r.Use("server.tls");
   if (const toml::table* t = root.at_path("server.tls").as_table()) {
     for (const auto& [k, v] : *t) {
@@ -286,6 +295,23 @@ Result<Config> LoadConfig(const std::string& path) {
     }
   }
   ReadHistory(root, r, &c.history);
+  {
+    // [ingest] max_age: the oldest sample accepted, behind the server clock; never older than
+    // history's default retention (a sample past it would be deleted at the next compaction).
+    std::string max_age = c.pipeline.max_age_ns > 0
+                              ? fmt::format("{}s", c.pipeline.max_age_ns / 1'000'000'000)
+                              : std::string("0");
+    r.Get("ingest", "max_age", &max_age);
+    if (Result<int64_t> s = ParseRetention(max_age); s.ok()) {
+      int64_t age_s = *s;
+      if (c.history.enabled && c.history.retention_s > 0 &&
+          (age_s == 0 || c.history.retention_s < age_s))
+        age_s = c.history.retention_s;
+      c.pipeline.max_age_ns = age_s * 1'000'000'000;
+    } else {
+      r.Fail("ingest", "max_age", s.status().message());
+    }
+  }
   r.Get("hl7", "enabled", &c.hl7.enabled);
   r.Get("hl7", "address", &c.hl7.mllp.address);
   r.Get("hl7", "port", &c.hl7.mllp.port);
@@ -320,6 +346,10 @@ Result<Config> LoadConfig(const std::string& path) {
   r.Get("auth", "requests_per_s", &c.auth.requests_per_s);
   r.Get("auth", "request_burst", &c.auth.request_burst);
   r.Get("auth", "usage_flush_s", &c.auth.usage_flush_s);
+  r.Get("auth", "basic_cache_s", &a.basic_cache_s);
+  r.Get("auth", "hash_queue", &c.auth.hash_queue);
+  if (c.auth.hash_queue < 1 || c.auth.hash_queue > 100000)
+    r.Fail("auth", "hash_queue", "must be 1..100000");
   r.Get("audit", "enabled", &c.audit.enabled);
   r.Get("audit", "queue_size", &c.audit.queue_size);
   r.Get("audit", "max_block_ms", &c.audit.max_block_ms);
@@ -375,7 +405,8 @@ std::string DefaultConfigToml() {
   return R"(# Lingjing configuration. Every key is optional; shown values are the defaults.
 
 [data]
-dir = "lingjing-data"            # twin graph (SQLite) and, later, history live here
+dir = "lingjing-data"            # twin graph, history, identities, audit trail; without this
+                                 #   key: --data, else $LINGJING_DATA, else lingjing-data
 
 [models]
 builtin = true                   # load the built-in ward models (dtmi:lingjing:ward:*)
@@ -393,6 +424,10 @@ max_body_bytes = 33554432        # largest HTTP request body (413 beyond)
 max_ws_message_bytes = 16777216  # largest WebSocket message
 header_timeout_s = 30            # a request header must arrive within this (slow-loris guard)
 max_connections_per_ip = 256     # open connections (HTTP + WebSocket) per client address; 0 = any
+max_connections = 0              # open connections in all; 0 = the open-file limit (raised to
+                                 #   its hard limit at start) minus fd_reserve and the reserve
+reserved_connections = 16        # beyond max_connections: /healthz and administrators only
+fd_reserve = 128                 # descriptors kept for files (history, databases, logs, peers)
 
 [server.tls]
 enabled = false                  # HTTPS and wss:// on the server port (doc/design/security.md)
@@ -403,6 +438,8 @@ dev_names = ["localhost", "127.0.0.1", "::1"]  # names of that development certi
 [ingest]
 out_of_order_tolerance_s = 5.0   # older samples than latest - tolerance are rejected (out_of_order)
 max_future_s = 300.0             # samples further ahead of the server clock are rejected
+max_age = "30d"                  # older samples are rejected (bad_timestamp); "0" = no limit;
+                                 #   at most [history] retention; `lingjing import` is not bound
 max_block_values = 65536         # values in one waveform block
 line_protocol_twin_tag = "twin"  # line protocol tag that names the twin
 line_protocol_naming = "field"   # "field" or "measurement_field" (telemetry = <measurement>_<field>)
@@ -484,11 +521,14 @@ enabled = true                   # logins, API tokens, sessions (doc/design/secu
 argon2_memory_kib = 19456        # argon2id password hashing (OWASP: 19 MiB, 2 passes, 1 lane);
 argon2_iterations = 2            #   stored hashes made with other values are upgraded at login
 argon2_parallelism = 1
-max_concurrent_hashes = 2        # password checks at once; more are refused (rate_limited)
+max_concurrent_hashes = 2        # threads checking passwords (never the io threads)
+hash_queue = 64                  # password checks waiting for them; beyond: 503, Retry-After
+basic_cache_s = 60               # a verified Basic credential is not re-hashed for this long
 session_idle_s = 1800            # a browser session unused this long ends
 session_absolute_s = 43200       # and every session ends this long after login
 cookie_name = "lj_session"
-revocation_check_ms = 1000       # `lingjing token revoke` etc. take effect within this
+revocation_check_ms = 1000       # `lingjing token revoke`, logout etc. take effect within this,
+                                 #   open WebSocket connections included (closed with 1008)
 cookie_secure = false            # Secure session cookie: set true when served behind TLS
 login_burst = 5                  # failed logins allowed per remote address and per user name,
 login_refill_s = 60              #   then one more per this many seconds (429 meanwhile)

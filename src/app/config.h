@@ -61,6 +61,9 @@ struct AuthConfig {
   double requests_per_s = 2000;  // authenticated HTTP requests per identity (0 = no limit) …
   double request_burst = 4000;   // … with this many at once
   int usage_flush_s = 60;        // tokens' and sessions' last-used times are written this often
+  // Password checks (argon2id) run on options.max_concurrent_hashes threads, never on io
+  // threads; at most this many wait, beyond that the answer is 503 with Retry-After.
+  int hash_queue = 64;
 };
 
 // [audit]: the hash-chained audit trail, audit.db in the data directory.
@@ -76,8 +79,12 @@ struct AuditConfig {
 // or w ("30d"). Returns seconds.
 Result<int64_t> ParseRetention(const std::string& text);
 
+// The data directory when neither --data nor a config file names one: $LINGJING_DATA when set
+// (so every command of a session can act on one server's data), else `fallback`.
+std::string DefaultDataDir(const std::string& fallback);
+
 struct Config {
-  std::string data_dir = "lingjing-data";
+  std::string data_dir = DefaultDataDir("lingjing-data");
   std::vector<std::string> model_dirs;  // extra DTDL folders, loaded after the built-in models
   bool builtin_models = true;
   std::string log_level = "info";
@@ -85,7 +92,8 @@ struct Config {
   server::ServerOptions server;
   server::TlsOptions tls;  // [server.tls]; dev_dir empty: <data_dir>/tls
   live::LiveOptions live;
-  live::PipelineOptions pipeline;
+  // [ingest]; max_age defaults to 30 days in the server (PipelineOptions' own default is none).
+  live::PipelineOptions pipeline{.max_age_ns = 30LL * 86400 * 1'000'000'000};
   mqtt::Config mqtt;
   HistoryConfig history;
   Hl7Config hl7;

@@ -30,6 +30,31 @@ TEST(Config, DefaultFileParsesToDefaults) {
   std::remove(path.c_str());
 }
 
+TEST(Config, MaxAgeDefaultsToThirtyDaysAndNeverExceedsRetention) {
+  constexpr int64_t kDay = 86400LL * 1'000'000'000;
+  EXPECT_EQ(Config().pipeline.max_age_ns, 30 * kDay) << "the default without a config file";
+  std::string path = WriteTemp("[ingest]\nmax_age = \"2d\"\n");
+  Result<Config> c = LoadConfig(path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->pipeline.max_age_ns, 2 * kDay);
+  std::remove(path.c_str());
+  path = WriteTemp("[ingest]\nmax_age = \"0\"\n[history]\nretention = \"7d\"\n");
+  c = LoadConfig(path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->pipeline.max_age_ns, 7 * kDay) << "no older than what history keeps";
+  std::remove(path.c_str());
+  path = WriteTemp("[ingest]\nmax_age = \"0\"\n");
+  c = LoadConfig(path);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->pipeline.max_age_ns, 0) << "0: no limit";
+  std::remove(path.c_str());
+  path = WriteTemp("[ingest]\nmax_age = \"a while\"\n");
+  c = LoadConfig(path);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("ingest.max_age"), std::string::npos);
+  std::remove(path.c_str());
+}
+
 TEST(Config, UnknownKeyIsAnErrorNamingIt) {
   std::string path = WriteTemp("[server]\nprot = 9000\n");
   Result<Config> c = LoadConfig(path);

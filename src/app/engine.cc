@@ -9,7 +9,10 @@
 #include <mutex>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include "clinical/clinical_service.h"
+#include "common/bounded_pool.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "fhir/fhir_service.h"
@@ -138,6 +141,7 @@ struct Engine::Impl {
   std::unique_ptr<auth::GraphScopeResolver> scopes;
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<server::AccessControl> access;
+  std::unique_ptr<BoundedPool> hashing;  // password checks, off the io threads
   std::unique_ptr<server::PublisherAuthorizer> mqtt_publishers;  // with access control on
   std::unique_ptr<server::PublisherAuthorizer> hl7_publishers;   // with access control on
   std::string bootstrapped_admin;
@@ -189,6 +193,12 @@ Status Engine::Impl::OpenAccess(const Config& config) {
   d.access->rate_limited = &d.metrics.GetCounter(
       "lj_http_rate_limited_total",
       "Authenticated requests and WebSocket upgrades refused (429) over their identity's rate");
+  d.hashing = std::make_unique<BoundedPool>(config.auth.options.max_concurrent_hashes,
+                                            static_cast<size_t>(config.auth.hash_queue));
+  d.access->hashing = d.hashing.get();
+  d.access->hashing_busy = &d.metrics.GetCounter(
+      "lj_auth_hashing_busy_total",
+      "Requests needing a password check refused (503) because [auth] hash_queue were waiting");
   d.ctx->access = d.access.get();
   LJ_LOG_INFO("access control on", "auth_db", AuthDbPath(config));
   return Status::Ok();
@@ -266,6 +276,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Config& config) {
                                          d->metrics,
                                          *d->fanout,
                                          config.server,
+                                         {},
                                          {}});
   d->ctx->history = d->history.get();
   d->ctx->presence = d->presence.get();
@@ -310,8 +321,35 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Config& config) {
   return std::unique_ptr<Engine>(new Engine(std::move(d)));
 }
 
+namespace {
+
+// The soft open-file limit is often 1024 while the hard one is far higher: each connection
+// costs a descriptor, so raise the soft limit to the hard one (the server's connection cap is
+// derived from it, server/context.h).
+void RaiseOpenFileLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t before = lim.rlim_cur;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+      LJ_LOG_WARN("could not raise the open-file limit", "soft", before, "hard", lim.rlim_max);
+      return;
+    }
+  }
+  LJ_LOG_INFO("open-file limit", "soft", lim.rlim_cur, "was", before);
+}
+
+}  // namespace
+
 Status Engine::Start() {
-  if (impl_->clinical) impl_->clinical->Start();
+  // Configuration that can fail is checked before any port is opened.
+  if (impl_->config.hl7.enabled && impl_->access && impl_->config.hl7.token.empty())
+    return Status(ErrorCode::kInvalidArgument,
+                  "[hl7] token: with [auth] enabled, name the service token the HL7 feed acts "
+                  "as, e.g. `lingjing token create --kind service --name hl7-feed --scope adt "
+                  "--scope ingest` and token = \"hl7-feed\"");
+  RaiseOpenFileLimit();
   std::shared_ptr<boost::asio::ssl::context> tls;
   if (impl_->config.tls.enabled) {
     server::TlsOptions o = impl_->config.tls;
@@ -322,19 +360,15 @@ Status Engine::Start() {
                 "cert", t->cert_file, "sha256", t->fingerprint_sha256);
     tls = t->context;
   }
-  if (impl_->identities && !impl_->usage_flusher.joinable())
-    impl_->StartUsageFlusher(impl_->config.auth.usage_flush_s);
-  impl_->server = std::make_unique<server::HttpServer>(*impl_->ctx, std::move(tls));
-  LJ_RETURN_IF_ERROR(impl_->server->Start());
+  hl7::MllpOptions ho = impl_->config.hl7.mllp;
+  if (impl_->history) {  // an AA is sent once the message's samples are durable
+    ho.when_durable = [h = impl_->history.get()](uint64_t lsn, std::function<void(Status)> done) {
+      h->WhenDurable(lsn, std::move(done));
+    };
+  }
   if (impl_->config.hl7.enabled) {
-    hl7::MllpOptions ho = impl_->config.hl7.mllp;
     if (impl_->access) {  // MLLP carries no credentials: the feed acts as a named service token
       const std::string token = impl_->config.hl7.token;
-      if (token.empty())
-        return Status(ErrorCode::kInvalidArgument,
-                      "[hl7] token: with [auth] enabled, name the service token the HL7 feed acts "
-                      "as, e.g. `lingjing token create --kind service --name hl7-feed --scope adt "
-                      "--scope ingest` and token = \"hl7-feed\"");
       impl_->hl7_publishers =
           std::make_unique<server::PublisherAuthorizer>(*impl_->access, audit::Interface::kHl7);
       ho.authorize = [a = impl_->hl7_publishers.get(), token](const hl7::MessageAccess& m) {
@@ -354,6 +388,13 @@ Status Engine::Start() {
       LJ_LOG_INFO("hl7: mllp over tls", "cert", t->cert_file, "sha256", t->fingerprint_sha256);
       ho.tls = t->context;
     }
+  }
+  if (impl_->clinical) impl_->clinical->Start();
+  if (impl_->identities && !impl_->usage_flusher.joinable())
+    impl_->StartUsageFlusher(impl_->config.auth.usage_flush_s);
+  impl_->server = std::make_unique<server::HttpServer>(*impl_->ctx, std::move(tls));
+  LJ_RETURN_IF_ERROR(impl_->server->Start());
+  if (impl_->config.hl7.enabled) {
     Result<std::unique_ptr<hl7::MllpServer>> h =
         hl7::MllpServer::Start(ho, *impl_->graph, *impl_->pipeline, impl_->metrics);
     if (!h.ok()) return h.status();
@@ -385,6 +426,10 @@ void Engine::Stop() {
   if (impl_->mqtt) impl_->mqtt->Stop();
   impl_->mqtt.reset();
   if (impl_->server) impl_->server->Stop();
+  // Password checks still on the pool post their answers to the (stopped) server's io context:
+  // finish them before that context is destroyed.
+  if (impl_->access) impl_->access->hashing = nullptr;
+  impl_->hashing.reset();
   impl_->server.reset();
   impl_->StopUsageFlusher();
   if (impl_->identities) (void)impl_->identities->FlushUsage();

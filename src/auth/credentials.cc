@@ -229,4 +229,12 @@ Result<std::optional<Credential>> ParseSessionCookie(std::string_view cookie_hea
   return found;
 }
 
+std::shared_ptr<const HeldCredential> HeldCredential::Of(const Credential& c) {
+  std::shared_ptr<HeldCredential> h(new HeldCredential());
+  h->secret_.assign(c.token);
+  h->c_ = c;
+  h->c_.token = h->secret_;
+  return h;
+}
+
 }  // namespace lj::auth

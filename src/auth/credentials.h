@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,22 @@ struct Credential {
   TokenKind token_kind = TokenKind::kDevice;  // kBearer, kSession
   std::string_view token;                     // kBearer, kSession: view into the header value
   std::string user, password;                 // kBasic, decoded
+};
+
+// An owning copy of a credential, for a connection that re-checks its principal later (a
+// WebSocket session: token revocation, logout, a disabled user). Never copied or moved, so the
+// token view keeps pointing into its own copy of the secret.
+class HeldCredential {
+ public:
+  static std::shared_ptr<const HeldCredential> Of(const Credential& c);
+  const Credential& get() const { return c_; }
+  HeldCredential(const HeldCredential&) = delete;
+  HeldCredential& operator=(const HeldCredential&) = delete;
+
+ private:
+  HeldCredential() = default;
+  std::string secret_;
+  Credential c_;
 };
 
 // Parses an Authorization header value ("Bearer ljd_…" or "Basic dXNlcjpwdw=="). The scheme is

@@ -196,6 +196,8 @@ Status ValidateAuthOptions(const AuthOptions& o) {
   if (o.session_idle_s < 60 || o.session_absolute_s < o.session_idle_s)
     return Status(ErrorCode::kInvalidArgument,
                   "session_idle_s must be >= 60 and session_absolute_s >= session_idle_s");
+  if (o.basic_cache_s < 0 || o.basic_cache_s > 3600)
+    return Status(ErrorCode::kInvalidArgument, "basic_cache_s must be 0..3600");
   if (o.revocation_check_ms < 0 || o.revocation_check_ms > 60000)
     return Status(ErrorCode::kInvalidArgument, "revocation_check_ms must be 0..60000");
   bool cookie_ok = !o.cookie_name.empty() && o.cookie_name.size() <= 64;
@@ -223,9 +225,18 @@ Result<IdentityStore::Impl::UserRow> IdentityStore::Impl::LoadUserLocked(std::st
   return r;
 }
 
+std::string IdentityStore::Impl::BasicMac(std::string_view user, std::string_view password) const {
+  std::string data(user);
+  data.push_back('\0');
+  data.append(password);
+  return HmacSha256Hex(basic_key, data);
+}
+
 Result<std::shared_ptr<const Principal>> IdentityStore::Impl::CheckPassword(
     std::string_view user, std::string_view password) {
-  Result<UserRow> row = [&] {
+  const bool remember = options.basic_cache_s > 0 && !basic_key.empty();
+  const std::string mac = remember ? BasicMac(user, password) : std::string();
+  Result<UserRow> row = [&]() -> Result<UserRow> {
     std::lock_guard lk(mu);
     return LoadUserLocked(user);
   }();
@@ -233,19 +244,61 @@ Result<std::shared_ptr<const Principal>> IdentityStore::Impl::CheckPassword(
     if (row.status().code() == ErrorCode::kUnauthorized) hasher.VerifyDummy(password);
     return row.status();
   }
+  if (remember) {
+    std::lock_guard lk(mu);
+    auto it = verified_basic.find(std::string(user));
+    if (it != verified_basic.end() && MonoNs() < it->second.until_mono &&
+        it->second.stored_hash == row->hash && ConstantTimeEquals(it->second.mac, mac))
+      return UserPrincipal(row->info);
+  }
   Result<PasswordHasher::Verification> v = hasher.Verify(row->hash, password);
   if (!v.ok()) return v.status();
   if (!v->match) return Status(ErrorCode::kUnauthorized, "wrong password");
+  std::string stored = row->hash;
   if (v->needs_rehash) {
     // Parameter upgrade: store a hash made with the current parameters. Best effort: a failure
     // here must not fail a correct login; the next login tries again.
     if (Result<std::string> h = hasher.Hash(password); h.ok()) {
       std::lock_guard lk(mu);
       if (Result<Query> q = db->Prepare("UPDATE users SET password = ? WHERE name = ?"); q.ok())
-        q->Bind(1, *h).Bind(2, user).Run().IgnoreError();
+        if (q->Bind(1, *h).Bind(2, user).Run().ok()) stored = *h;
     }
   }
+  if (remember) {
+    std::lock_guard lk(mu);
+    if (verified_basic.size() >= kMaxCachedCredentials) verified_basic.clear();
+    verified_basic[std::string(user)] = {mac, stored,
+                                         MonoNs() + int64_t{options.basic_cache_s} * 1'000'000'000};
+  }
   return UserPrincipal(row->info);
+}
+
+Result<std::shared_ptr<const Principal>> IdentityStore::Recheck(const Credential& c) {
+  if (c.kind != Credential::Kind::kBasic) return Authenticate(c);
+  Impl& m = *impl_;
+  std::lock_guard lk(m.mu);
+  Result<Impl::UserRow> row = m.LoadUserLocked(c.user);
+  if (!row.ok()) return row.status();
+  // The password the connection was verified with is still the user's: the last verification
+  // of this user was against the stored hash, with this password. (An entry evicted by the
+  // size cap proves nothing either way; the user is then only required to be enabled.)
+  if (auto it = m.verified_basic.find(c.user); it != m.verified_basic.end()) {
+    if (it->second.stored_hash != row->hash ||
+        !ConstantTimeEquals(it->second.mac, m.BasicMac(c.user, c.password)))
+      return Status(ErrorCode::kUnauthorized, "password changed");
+  }
+  return UserPrincipal(row->info);
+}
+
+bool IdentityStore::AuthenticatesWithoutHashing(const Credential& c) {
+  if (c.kind != Credential::Kind::kBasic) return true;
+  Impl& m = *impl_;
+  if (m.options.basic_cache_s <= 0 || m.basic_key.empty()) return false;
+  const std::string mac = m.BasicMac(c.user, c.password);
+  std::lock_guard lk(m.mu);
+  auto it = m.verified_basic.find(c.user);
+  return it != m.verified_basic.end() && MonoNs() < it->second.until_mono &&
+         ConstantTimeEquals(it->second.mac, mac);
 }
 
 IdentityStore::IdentityStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -260,6 +313,7 @@ Result<std::unique_ptr<IdentityStore>> IdentityStore::Open(const std::string& pa
                                                            AuthOptions options) {
   LJ_RETURN_IF_ERROR(ValidateAuthOptions(options));
   auto impl = std::make_unique<Impl>(std::move(options));
+  if (Result<std::string> key = RandomBytes(32); key.ok()) impl->basic_key = std::move(*key);
   Result<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(path, /*create=*/true);
   if (!db.ok()) return db.status();
   impl->db = std::move(db).value();

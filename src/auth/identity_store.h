@@ -46,6 +46,11 @@ struct AuthOptions {
   int64_t session_absolute_s = 12 * 3600;  // a session ends this long after login regardless
   std::string cookie_name = "lj_session";
   int revocation_check_ms = 1000;  // changes by other processes take effect within this
+  // A Basic credential verified once (argon2id) is remembered this long, as an HMAC under a
+  // per-process random key bound to the stored hash: repeated API use costs no hashing. The
+  // user is still looked up on every request (disabled users and changed passwords take effect
+  // at once). 0 = verify every request.
+  int basic_cache_s = 60;
   std::function<int64_t()> clock;  // wall clock in ns; empty = NowNs (tests inject one)
 };
 Status ValidateAuthOptions(const AuthOptions& options);
@@ -151,6 +156,14 @@ class IdentityStore {
   // The principal behind a credential (ParseAuthorization / ParseSessionCookie), or
   // kUnauthorized; kRateLimited when too many password checks run at once; kStorage.
   Result<std::shared_ptr<const Principal>> Authenticate(const Credential& credential);
+  // True when Authenticate(credential) will not hash a password: a token or session, or a Basic
+  // credential verified within basic_cache_s. Cheap (memory only): callers use it to keep
+  // password hashing off threads that must stay responsive.
+  bool AuthenticatesWithoutHashing(const Credential& credential);
+  // For a connection authenticated earlier with `credential`: the same as Authenticate for tokens
+  // and sessions (revoked, ended, expired, disabled → kUnauthorized); for Basic, the user is
+  // still enabled and its password unchanged since it was verified — without hashing again.
+  Result<std::shared_ptr<const Principal>> Recheck(const Credential& credential);
 
   // The principal of the one active (not revoked, not expired) token named `name`, for
   // publishers authenticated elsewhere (an MQTT broker checks the token secret as the password).

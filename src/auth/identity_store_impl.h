@@ -26,7 +26,11 @@ struct IdentityStore::Impl {
 
   int64_t Now() const;
   // Drops every cached credential (after a change made through this store).
+  // (verified_basic stays: its entries are bound to the stored hash, and the user row is read
+  // on every use.)
   void ClearCacheLocked() { cache.clear(); }
+  // HMAC of a Basic credential under basic_key (the verified_basic key material).
+  std::string BasicMac(std::string_view user, std::string_view password) const;
   // Drops the cache when another process changed auth.db (checked every revocation_check_ms).
   Status CheckExternalChangesLocked();
   // The stored hash and principal of an enabled user; kUnauthorized when unknown or disabled.
@@ -52,6 +56,14 @@ struct IdentityStore::Impl {
   std::unordered_map<std::string, int64_t> session_usage;   // hash → last seen (unflushed)
   int64_t data_version = -1;
   int64_t last_version_check_mono = 0;
+  // Basic credentials verified recently (AuthOptions::basic_cache_s), by user name.
+  struct VerifiedBasic {
+    std::string mac;          // BasicMac(user, password)
+    std::string stored_hash;  // the PHC string it was verified against
+    int64_t until_mono = 0;
+  };
+  std::unordered_map<std::string, VerifiedBasic> verified_basic;
+  std::string basic_key;  // 32 random bytes, this process only
 };
 
 std::string EncodeList(const std::vector<std::string>& items);  // JSON array text

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "auth/credentials.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "server/router.h"
@@ -148,6 +150,20 @@ audit::Record MakeRecord(const Principal* p, const RouteMatch& m, const Route& r
   return r;
 }
 
+// 403 for a state-changing request from another site's page, audited.
+Response CrossSite(AccessControl& ac, const Request& req, const RouteMatch& m, const Route& route,
+                   const Principal* p) {
+  audit::Record r = MakeRecord(p, m, route, req, auth::ActionName(route.access.action));
+  r.reason = "cross_origin";
+  r.detail +=
+      fmt::format(" from origin {}", std::string_view(req[http::field::origin]).substr(0, 200));
+  if (!ac.audit.Append(std::move(r)).ok()) return AuditUnavailable(req);
+  return ErrorResponse(
+      req, Status(ErrorCode::kForbidden,
+                  "a state-changing request from another site's page is refused: the session "
+                  "cookie is only accepted from this server's own pages"));
+}
+
 }  // namespace
 
 bool TakeRequestToken(AccessControl& ac, const auth::Principal& p) {
@@ -164,6 +180,30 @@ Response RateLimitedResponse(const Request& req, const auth::Principal& p) {
                   fmt::format("too many requests from '{}'; slow down", p.name.substr(0, 64))));
   r.set(http::field::retry_after, "1");
   return r;
+}
+
+namespace {
+bool EqualNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+}  // namespace
+
+bool SameOrigin(const Request& req) {
+  std::string_view origin = req[http::field::origin];
+  if (!origin.empty()) {
+    size_t scheme = origin.find("://");
+    if (scheme == std::string_view::npos) return false;  // "null" (sandboxed pages, files)
+    return EqualNoCase(origin.substr(scheme + 3), req[http::field::host]);
+  }
+  std::string_view site = req["Sec-Fetch-Site"];
+  return site.empty() || site == "same-origin" || site == "none";
+}
+
+bool IsSafeMethod(http::verb method) {
+  return method == http::verb::get || method == http::verb::head || method == http::verb::options;
 }
 
 std::string HostOf(const std::string& remote) {
@@ -192,6 +232,7 @@ Authn AuthenticateRequest(AccessControl& ac, const Request& req, const std::stri
       }
     }
     out.principal = ac.identities.Authenticate(*c);
+    if (out.principal.ok()) out.held = auth::HeldCredential::Of(*c);
     return out;
   }
   std::string_view cookie = req[http::field::cookie];
@@ -207,7 +248,20 @@ Authn AuthenticateRequest(AccessControl& ac, const Request& req, const std::stri
   out.presented = true;
   out.via_cookie = true;
   out.principal = ac.identities.Authenticate(**c);
+  if (out.principal.ok()) out.held = auth::HeldCredential::Of(**c);
   return out;
+}
+
+bool NeedsPasswordHashing(AccessControl& ac, const Request& req) {
+  if (req.method() == http::verb::post) {
+    std::string_view target(req.target().data(), req.target().size());
+    target = target.substr(0, target.find('?'));
+    if (target == "/api/v1/login") return true;
+  }
+  std::string_view authz = req[http::field::authorization];
+  if (authz.empty()) return false;
+  Result<auth::Credential> c = auth::ParseAuthorization(authz);
+  return c.ok() && !ac.identities.AuthenticatesWithoutHashing(*c);
 }
 
 namespace {
@@ -234,8 +288,13 @@ Response PostProcess(AccessControl& ac, const Principal& p, const Access& a, con
   const bool strip =
       a.strip_record && !auth::Decide(p, auth::Action::kReadRecord, auth::TwinScope::Global());
   if ((!filter && !strip) || res.result_int() / 100 != 2) return res;
-  nlohmann::json body = nlohmann::json::parse(res.body(), nullptr, false);
-  if (body.is_discarded()) return res;
+  // Fail closed: an answer that cannot be filtered is not sent.
+  Result<nlohmann::json> parsed = ParseJson(res.body());
+  if (!parsed.ok()) {
+    LJ_LOG_ERROR("access: cannot filter a response", "error", parsed.status().ToString());
+    return ErrorResponse(req, Status(ErrorCode::kInternal, "the response could not be filtered"));
+  }
+  nlohmann::json& body = *parsed;
   if (body.is_object() && body.contains("value") && body["value"].is_array()) {
     nlohmann::json out = nlohmann::json::array();
     for (nlohmann::json& item : body["value"]) {
@@ -268,7 +327,13 @@ Response PostProcess(AccessControl& ac, const Principal& p, const Access& a, con
 Response Serve(ServerContext& ctx, const Route& route, const Request& req, RouteMatch& m) {
   AccessControl* ac = ctx.access;
   const Access& a = route.access;
-  if (!ac || a.kind == Access::Kind::kPublic) return route.handler(ctx, req, m);
+  if (!ac) return route.handler(ctx, req, m);
+  // Login and other public state changes from another site's page (login CSRF) are refused too.
+  const bool cross_site_change = !IsSafeMethod(req.method()) && !SameOrigin(req);
+  if (a.kind == Access::Kind::kPublic) {
+    if (cross_site_change) return CrossSite(*ac, req, m, route, nullptr);
+    return route.handler(ctx, req, m);
+  }
 
   Authn authn = AuthenticateRequest(*ac, req, m.remote);
   if (!authn.principal.ok()) {
@@ -290,6 +355,9 @@ Response Serve(ServerContext& ctx, const Route& route, const Request& req, Route
   }
   m.principal = *authn.principal;
   const Principal& p = *m.principal;
+  // CSRF: the browser attaches the session cookie to requests from any page; a state change
+  // carried by it must come from this server's own pages.
+  if (authn.via_cookie && cross_site_change) return CrossSite(*ac, req, m, route, &p);
   if (!TakeRequestToken(*ac, p)) return RateLimitedResponse(req, p);
 
   auto deny = [&](const std::string& twin, const std::string& patient, auth::Reason reason) {

@@ -25,6 +25,7 @@
 #include "auth/identity_store.h"
 #include "auth/policy.h"
 #include "auth/scope_resolver.h"
+#include "common/bounded_pool.h"
 #include "metrics/metrics.h"
 #include "server/http_util.h"
 
@@ -130,7 +131,15 @@ struct AccessControl {
   LoginLimiter limiter{options.login};
   LoginLimiter requests{options.requests};
   metrics::Counter* rate_limited = nullptr;  // lj_http_rate_limited_total, when set
+  // Where password hashing runs (NeedsPasswordHashing requests); null: on the calling thread.
+  BoundedPool* hashing = nullptr;
+  metrics::Counter* hashing_busy = nullptr;  // lj_auth_hashing_busy_total: refused, pool full
 };
+
+// True when answering `req` may hash a password (argon2id: tens of milliseconds of CPU): a
+// Basic credential not verified within [auth] basic_cache_s, or a password login. The HTTP
+// server runs such requests on AccessControl::hashing, never on an io thread.
+bool NeedsPasswordHashing(AccessControl& ac, const Request& req);
 
 // Takes one request from the principal's bucket (AccessOptions::requests); false: over its rate
 // (counted). RateLimitedResponse is the 429 with Retry-After for it.
@@ -146,9 +155,20 @@ struct Authn {
   bool presented = false;
   bool via_cookie = false;  // authenticated by the browser session cookie
   std::string basic_user;   // for the failed-login limiter
+  // The credential itself, for a connection that re-checks it later (WebSocket sessions).
+  std::shared_ptr<const auth::HeldCredential> held;
 };
 Authn AuthenticateRequest(AccessControl& ac, const Request& req, const std::string& remote);
 std::string HostOf(const std::string& remote);  // "10.1.2.3:5123" → "10.1.2.3"
+
+// False when a browser says the request comes from another site's page: its Origin
+// ("http://host:port") is not this server's Host, or (without Origin) Sec-Fetch-Site is
+// "cross-site" or "same-site" (a sibling origin). Requests without either header come from tools,
+// not pages, and have nothing to forge. Cookie-borne credentials are accepted only from this
+// server's own pages: WebSocket upgrades always, HTTP for every state-changing method (CSRF).
+bool SameOrigin(const Request& req);
+// GET, HEAD and OPTIONS change nothing.
+bool IsSafeMethod(http::verb method);
 
 struct Route;
 // Runs `route`'s handler under its access rule (see the header comment).

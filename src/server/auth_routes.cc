@@ -68,9 +68,11 @@ Response SessionOpened(AccessControl& ac, const Request& req, const RouteMatch& 
 Response Login(ServerContext& ctx, const Request& req, const RouteMatch& m) {
   if (!ctx.access) return ErrorResponse(req, Disabled());
   AccessControl& ac = *ctx.access;
-  nlohmann::json j = nlohmann::json::parse(req.body(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("name") || !j["name"].is_string() ||
-      !j.contains("password") || !j["password"].is_string())
+  Result<nlohmann::json> parsed = ParseJsonBody(req);
+  if (!parsed.ok()) return ErrorResponse(req, parsed.status());
+  const nlohmann::json& j = *parsed;
+  if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || !j.contains("password") ||
+      !j["password"].is_string())
     return ErrorResponse(req, Status(ErrorCode::kInvalidArgument,
                                      "body must be {\"name\": \"...\", \"password\": \"...\"}"));
   const std::string name = j["name"].get<std::string>().substr(0, auth::kMaxUserNameBytes + 1);
@@ -98,8 +100,10 @@ Response Login(ServerContext& ctx, const Request& req, const RouteMatch& m) {
 Response LoginWithCode(ServerContext& ctx, const Request& req, const RouteMatch& m) {
   if (!ctx.access) return ErrorResponse(req, Disabled());
   AccessControl& ac = *ctx.access;
-  nlohmann::json j = nlohmann::json::parse(req.body(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("code") || !j["code"].is_string())
+  Result<nlohmann::json> parsed = ParseJsonBody(req);
+  if (!parsed.ok()) return ErrorResponse(req, parsed.status());
+  const nlohmann::json& j = *parsed;
+  if (!j.is_object() || !j.contains("code") || !j["code"].is_string())
     return ErrorResponse(req,
                          Status(ErrorCode::kInvalidArgument, "body must be {\"code\": \"...\"}"));
   const std::string host_key = "ip:" + HostOf(m.remote);

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "common/json.h"
+
 namespace lj::server {
 
 Response MakeResponse(const Request& req, http::status status, std::string body,
@@ -26,6 +28,12 @@ Response ErrorResponse(const Request& req, const Status& status) {
                       {"error", std::string(ErrorCodeName(status.code()))},
                       {"message", status.message()}};
   return JsonResponse(req, HttpStatusFor(status.code()), j);
+}
+
+Result<nlohmann::json> ParseJsonBody(const Request& req) {
+  Result<nlohmann::json> j = ParseJson(req.body());
+  if (!j.ok()) return Status(ErrorCode::kParseError, "request body: " + j.status().message());
+  return j;
 }
 
 namespace {

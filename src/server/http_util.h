@@ -23,6 +23,9 @@ Response MakeResponse(const Request& req, http::status status, std::string body,
 Response JsonResponse(const Request& req, int status, const nlohmann::json& body);
 // {"code": 2001, "error": "unknown_twin", "message": "..."} with the code's HTTP status.
 Response ErrorResponse(const Request& req, const Status& status);
+// A request body as untrusted JSON (common/json.h: nesting bounded, UTF-8 checked); kParseError
+// saying why it is not acceptable.
+Result<nlohmann::json> ParseJsonBody(const Request& req);
 
 // Durable acknowledgements: an ingest handler marks its response with the history LSN that must
 // be durable before the response may be sent; the HTTP session takes the mark off and waits for

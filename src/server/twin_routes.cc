@@ -8,11 +8,7 @@
 namespace lj::server {
 namespace {
 
-Result<nlohmann::json> ParseBody(const Request& req) {
-  nlohmann::json j = nlohmann::json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status(ErrorCode::kParseError, "request body is not valid JSON");
-  return j;
-}
+Result<nlohmann::json> ParseBody(const Request& req) { return ParseJsonBody(req); }
 
 nlohmann::json ModelToJson(const model::Interface& m, bool full) {
   nlohmann::json j = {{"id", m.id}, {"displayName", m.display_name}, {"extends", m.extends}};

@@ -12,23 +12,6 @@
 namespace lj::server {
 namespace {
 
-bool EqualNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-// A browser's Origin ("http://host:port") names the page's site; it must be this server's Host.
-// No Origin: not a browser page (a tool), nothing to hijack.
-bool SameOrigin(const Request& req) {
-  std::string_view origin = req[http::field::origin];
-  if (origin.empty()) return true;
-  size_t scheme = origin.find("://");
-  if (scheme == std::string_view::npos) return false;  // "null" (sandboxed pages, files)
-  return EqualNoCase(origin.substr(scheme + 3), req[http::field::host]);
-}
-
 audit::Record WsRecord(const auth::Principal* p, const std::string& remote,
                        std::string_view action) {
   audit::Record r;
@@ -137,7 +120,29 @@ WsAdmission AdmitWebSocket(AccessControl& ac, const Request& req, const std::str
   WsAdmission out;
   out.principal = *authn.principal;
   out.filtered = live == LiveAccess::kFiltered;
+  out.credential = std::move(authn.held);
   return out;
+}
+
+Status RecheckWsCredential(AccessControl& ac, const auth::HeldCredential& credential,
+                           const auth::Principal& admitted, const std::string& remote) {
+  Result<std::shared_ptr<const auth::Principal>> p = ac.identities.Recheck(credential.get());
+  Status why;
+  if (!p.ok()) {
+    why = p.status();
+  } else if ((*p)->name != admitted.name || (*p)->role != admitted.role ||
+             (*p)->kind != admitted.kind) {
+    why = Status(ErrorCode::kUnauthorized, "the credential now names another principal");
+  } else {
+    return Status::Ok();
+  }
+  // Fail closed: a credential that cannot be checked (auth.db unreadable) ends the connection.
+  if (why.code() != ErrorCode::kUnauthorized) return why;
+  audit::Record r = WsRecord(&admitted, remote, "authenticate");
+  r.reason = why.message();
+  r.detail = "WebSocket closed: credential no longer valid";
+  ac.audit.Append(std::move(r)).IgnoreError();  // the connection closes either way
+  return Status(ErrorCode::kUnauthorized, "credential no longer valid: " + why.message());
 }
 
 namespace {

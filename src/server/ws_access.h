@@ -42,6 +42,9 @@ struct WsAdmission {
   std::optional<Response> refusal;  // the HTTP answer instead of the upgrade (401/403/429/503)
   std::shared_ptr<const auth::Principal> principal;  // when admitted
   bool filtered = false;  // the principal's subscriptions must go through a ScopedResolver
+  // The credential the connection was admitted with: the session re-checks it (revocation,
+  // logout) on every ingest message and every [auth] revocation_check_ms.
+  std::shared_ptr<const auth::HeldCredential> credential;
 };
 
 // Resolves targets with `inner`, then keeps the twins `principal` may read live.
@@ -50,6 +53,14 @@ std::unique_ptr<live::Resolver> MakeScopedResolver(AccessControl& ac, live::Reso
                                                    std::string remote);
 
 WsAdmission AdmitWebSocket(AccessControl& ac, const Request& upgrade, const std::string& remote);
+
+// An admitted connection's credential, re-checked (auth::IdentityStore::Recheck): Ok while it
+// still authenticates the same principal; otherwise kUnauthorized with the cause (token revoked,
+// session ended by logout or expiry, user disabled, password changed), audited (interface ws).
+// The session then closes with 1008 (policy violation); any other error (auth.db unreadable)
+// fails closed too, with 1011.
+Status RecheckWsCredential(AccessControl& ac, const auth::HeldCredential& credential,
+                           const auth::Principal& admitted, const std::string& remote);
 
 // Every operation of the live API. AuthorizeWsOp refuses any other (kUnsupported), so an op
 // added to WsSession without a rule here cannot be used; ws_access_test.cc pins op × role.

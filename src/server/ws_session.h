@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/credentials.h"
 #include "auth/principal.h"
 #include "server/context.h"
 
@@ -28,13 +29,18 @@ using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_bo
 // Takes over an HTTP connection (plain or TLS) whose request is a WebSocket upgrade.
 // `principal`: who was admitted (server/ws_access.h), null when access control is off.
 // `scoped`: the resolver that keeps only twins the principal may see (null: ctx.resolver).
+// `credential`: what the principal was admitted with; re-checked on every ingest message and
+// every [auth] revocation_check_ms — when it no longer authenticates (revoked, logged out), the
+// connection is closed with 1008 and the closing audited.
 void StartWebSocketSession(ServerContext& ctx, boost::beast::tcp_stream stream,
                            UpgradeRequest upgrade, std::shared_ptr<const auth::Principal> principal,
                            std::unique_ptr<live::Resolver> scoped, std::string remote,
-                           std::shared_ptr<void> slot = nullptr);
+                           std::shared_ptr<void> slot = nullptr,
+                           std::shared_ptr<const auth::HeldCredential> credential = nullptr);
 void StartWebSocketSession(ServerContext& ctx, SslStream stream, UpgradeRequest upgrade,
                            std::shared_ptr<const auth::Principal> principal,
                            std::unique_ptr<live::Resolver> scoped, std::string remote,
-                           std::shared_ptr<void> slot = nullptr);
+                           std::shared_ptr<void> slot = nullptr,
+                           std::shared_ptr<const auth::HeldCredential> credential = nullptr);
 
 }  // namespace lj::server

@@ -181,14 +181,17 @@ HttpResult HttpRequestWith(uint16_t port, const std::string& method, const std::
 }
 
 std::unique_ptr<Server> Server::Start(const std::string& mode, std::vector<std::string> extra,
-                                      const std::string& data_dir) {
+                                      const std::string& data_dir,
+                                      const std::vector<std::string>& wrapper) {
   auto s = std::make_unique<Server>();
   s->port = FreePort();
   s->data_dir = data_dir.empty() ? MakeTempDir("lj-it-data") : data_dir;
   s->log_path =
       s->data_dir + "/../" + std::filesystem::path(s->data_dir).filename().string() + ".log";
-  std::vector<std::string> argv = {LingjingBinary(),        mode,     "--port",
-                                   std::to_string(s->port), "--data", s->data_dir};
+  std::vector<std::string> argv = wrapper;
+  for (const std::string& a : {LingjingBinary(), mode, std::string("--port"),
+                               std::to_string(s->port), std::string("--data"), s->data_dir})
+    argv.push_back(a);
   argv.insert(argv.end(), extra.begin(), extra.end());
   s->process = Process::Start(argv, s->log_path);
   if (!s->process) return nullptr;
@@ -307,11 +310,13 @@ struct WsClient::Impl {
   websocket::stream<beast::tcp_stream> ws{ioc};
   beast::flat_buffer buf;
   bool closed = false;
+  bool invalid_utf8 = false;
   bool reading = false;
   std::optional<nlohmann::json> pending;
 };
 
-std::unique_ptr<WsClient> WsClient::Connect(uint16_t port, int rcvbuf) {
+std::unique_ptr<WsClient> WsClient::Connect(uint16_t port, int rcvbuf,
+                                            const std::string& authorization, bool connect_only) {
   auto c = std::unique_ptr<WsClient>(new WsClient);
   c->impl_ = std::make_unique<Impl>();
   try {
@@ -319,13 +324,15 @@ std::unique_ptr<WsClient> WsClient::Connect(uint16_t port, int rcvbuf) {
     sock.open(tcp::v4());
     if (rcvbuf > 0) sock.set_option(net::socket_base::receive_buffer_size(rcvbuf));
     sock.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    const std::string cookie = SessionCookieFor(port);
-    c->impl_->ws.set_option(websocket::stream_base::decorator([cookie](websocket::request_type& r) {
-      if (!cookie.empty()) r.set(http::field::cookie, cookie);
-    }));
+    const std::string cookie = authorization.empty() ? SessionCookieFor(port) : "";
+    c->impl_->ws.set_option(
+        websocket::stream_base::decorator([cookie, authorization](websocket::request_type& r) {
+          if (!cookie.empty()) r.set(http::field::cookie, cookie);
+          if (!authorization.empty()) r.set(http::field::authorization, authorization);
+        }));
     c->impl_->ws.handshake("127.0.0.1:" + std::to_string(port), "/ws");
   } catch (const std::exception& e) {
-    ADD_FAILURE() << "websocket connect failed: " << e.what();
+    if (!connect_only) ADD_FAILURE() << "websocket connect failed: " << e.what();
     return nullptr;
   }
   return c;
@@ -336,6 +343,19 @@ WsClient::~WsClient() {
   beast::error_code ec;
   beast::get_lowest_layer(impl_->ws).socket().close(ec);
 }
+
+bool WsClient::SendText(const std::string& text) {
+  beast::error_code ec;
+  impl_->ws.text(true);
+  impl_->ws.write(net::buffer(text), ec);
+  return !ec;
+}
+
+int WsClient::close_code() const { return impl_->ws.reason().code; }
+std::string WsClient::close_reason() const {
+  return std::string(impl_->ws.reason().reason.c_str());
+}
+bool WsClient::saw_invalid_utf8() const { return impl_->invalid_utf8; }
 
 bool WsClient::Send(const nlohmann::json& msg) {
   beast::error_code ec;
@@ -352,6 +372,7 @@ std::optional<nlohmann::json> WsClient::Read(std::chrono::milliseconds timeout) 
     impl_->ws.async_read(impl_->buf, [this](beast::error_code ec, size_t) {
       impl_->reading = false;
       if (ec) {
+        if (ec == websocket::error::bad_frame_payload) impl_->invalid_utf8 = true;
         impl_->closed = true;
         return;
       }

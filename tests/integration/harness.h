@@ -67,8 +67,10 @@ struct Server {
   // Starts `lingjing <mode> --port P --data DIR extra...`, waits for /healthz, then (access
   // control being on by default) logs in as the administrator with a one-time link from
   // `lingjing user link admin`: HttpRequest and WsClient then carry that session.
+  // `wrapper`: a command the binary runs under (e.g. {"prlimit", "--nofile=400:400"}).
   static std::unique_ptr<Server> Start(const std::string& mode, std::vector<std::string> extra = {},
-                                       const std::string& data_dir = "");
+                                       const std::string& data_dir = "",
+                                       const std::vector<std::string>& wrapper = {});
   HttpResult Get(const std::string& t) const { return HttpRequest(port, "GET", t); }
   HttpResult Put(const std::string& t, const nlohmann::json& j) const {
     return HttpRequest(port, "PUT", t, j.dump());
@@ -101,15 +103,26 @@ int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr)
 class WsClient {
  public:
   // `rcvbuf` > 0 shrinks the socket receive buffer (used to simulate a slow viewer).
-  static std::unique_ptr<WsClient> Connect(uint16_t port, int rcvbuf = 0);
+  // `authorization` ("Bearer …"), when not empty, is sent instead of the port's session cookie.
+  // `connect_only`: no ADD_FAILURE when the upgrade is refused (nullptr is returned).
+  static std::unique_ptr<WsClient> Connect(uint16_t port, int rcvbuf = 0,
+                                           const std::string& authorization = "",
+                                           bool connect_only = false);
   ~WsClient();
   bool Send(const nlohmann::json& msg);
+  bool SendText(const std::string& text);  // any bytes, as one text message
   // Next message, or nullopt after `timeout` / on close.
   std::optional<nlohmann::json> Read(std::chrono::milliseconds timeout);
   // Reads until `pred` accepts a message (returned) or timeout.
   std::optional<nlohmann::json> ReadUntil(const std::function<bool(const nlohmann::json&)>& pred,
                                           std::chrono::milliseconds timeout);
   bool closed() const;
+  // After closed(): the close code the server sent (1008 policy, …), 0 when the connection just
+  // dropped. `close_reason` is its text.
+  int close_code() const;
+  std::string close_reason() const;
+  // True when the server sent a text frame that was not valid UTF-8 (the read failed on it).
+  bool saw_invalid_utf8() const;
 
  private:
   struct Impl;
