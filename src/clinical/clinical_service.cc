@@ -57,6 +57,7 @@ struct ClinicalService::Patient {
   AlarmLimits limits;
   AlarmTracker tracker;
   bool dirty = false;
+  bool ecg_inop = false;  // EcgInop at the last check: its end restarts the rhythm timers
   // Last published derived values (publish on change only).
   bool published = false;
   int pub_news2 = -1, pub_count = -1;
@@ -70,6 +71,9 @@ struct ClinicalService::EcgSeries {
   ecg::QrsDetector detector;
   std::vector<ecg::Beat> beats;
   std::vector<int32_t> scratch;
+  std::string patient;  // whose ECG it was at the last block
+  int64_t end_ns = 0;   // where the last block ended (0 = none yet)
+  double rate_hz = 0;
 };
 
 struct ClinicalService::Output {
@@ -300,6 +304,25 @@ void ClinicalService::Route(const live::AcceptedScalar& s) {
   }
 }
 
+// The end of an INOP of the ECG (leads off, no data) or a gap in its samples: the time without
+// a QRS counts from `t_ns`, not from the last beat before it (a flat line while the leads were
+// off is no pause of the heart). The detectors keep what they learnt of the signal's amplitude:
+// a fresh detector would learn its thresholds from whatever comes next, and a flat line with
+// noise (a heart that stopped while the leads were off) would then yield false beats.
+void ClinicalService::RestartRhythm(Patient& p, int64_t t_ns) {
+  p.in.rhythm_since_ns = std::max(p.in.rhythm_since_ns, t_ns);
+  p.in.asystole = false;  // until the next ECG block says otherwise
+}
+
+// At the end of an ECG INOP the rhythm timers restart from the patient's own newest sample (the
+// one that ended it), not from the service's clock, which another device may run ahead of.
+void ClinicalService::CheckEcgInop(Patient& p, int64_t now) {
+  const bool inop = EcgInop(p.in, now, options_.staleness);
+  if (p.ecg_inop && !inop)
+    RestartRhythm(p, p.in.last_data_ns > 0 ? std::min(now, p.in.last_data_ns) : now);
+  p.ecg_inop = inop;
+}
+
 void ClinicalService::AnalyseEcg(const live::AcceptedBlock& b) {
   auto dit = device_patient_.find(std::string(b.twin));
   if (dit == device_patient_.end()) return;
@@ -309,6 +332,15 @@ void ClinicalService::AnalyseEcg(const live::AcceptedBlock& b) {
   auto& slot = ecg_[std::string(b.twin)];
   if (!slot) slot = std::make_unique<EcgSeries>();
   EcgSeries& e = *slot;
+  if (e.patient != p.id) {  // a new series, or the device moved to another patient
+    e.detector.Reset();
+    e.end_ns = 0;
+    e.patient = p.id;
+  }
+  // A gap (or overlap) of more than two sample periods in the data time, or a new rate.
+  if (e.end_ns != 0 &&
+      (b.rate_hz != e.rate_hz || std::abs(ElapsedNs(b.t0_ns, e.end_ns)) > 2e9 / b.rate_hz))
+    RestartRhythm(p, b.t0_ns);
   e.scratch.resize(b.values.size());
   for (size_t i = 0; i < b.values.size(); ++i)
     e.scratch[i] = static_cast<int32_t>(std::clamp(b.values[i], -2e9, 2e9));
@@ -317,6 +349,8 @@ void ClinicalService::AnalyseEcg(const live::AcceptedBlock& b) {
   const int64_t end =
       b.t0_ns +
       static_cast<int64_t>(std::llround(static_cast<double>(b.values.size()) * 1e9 / b.rate_hz));
+  e.end_ns = end;
+  e.rate_hz = b.rate_hz;
   const ecg::Rhythm r = e.detector.CurrentRhythm(end);
   p.in.last_ecg_ns = end;
   p.in.last_beat_ns = r.last_beat_ns;
@@ -340,6 +374,13 @@ void ClinicalService::OnAccepted(ingest::Protocol protocol,
     for (const live::AcceptedScalar& s : scalars) {
       Route(s);
       NoteData(s.t_ns);
+    }
+    // An ECG INOP that these samples ended (leads back on, data again) restarts the rhythm
+    // timers before the ECG blocks of the same batch are analysed.
+    if (options_.analyse_ecg && !blocks.empty()) {
+      const int64_t now = NowLocked();
+      for (auto& [id, p] : patients_)
+        if (p->dirty) CheckEcgInop(*p, now);
     }
     if (options_.analyse_ecg) {
       for (const live::AcceptedBlock& b : blocks) {
@@ -368,6 +409,7 @@ void ClinicalService::Tick() {
 
 void ClinicalService::Evaluate(Patient& p, int64_t now, Output& out) {
   p.dirty = false;
+  CheckEcgInop(p, now);
   p.news2 = ComputeNews2(ToNews2Input(p.in, now, options_.staleness));
   const Conditions c =
       EvaluateConditions(p.in, p.news2, p.limits, now, options_.staleness, options_.timing);
@@ -427,7 +469,7 @@ void ClinicalService::Publish(Patient& p, int64_t now, Output& out) {
   p.pub_count = count;
   p.published = true;
   // ECG heart rate: at most once a second of data time.
-  if (p.pub_ecg_hr > 0 && now - p.pub_ecg_ns >= 1'000'000'000) {
+  if (p.pub_ecg_hr > 0 && ElapsedNs(now, p.pub_ecg_ns) >= 1e9) {
     out.Add(p.id, "ecgHr", now, Value::Double(std::round(p.pub_ecg_hr)));
     p.pub_ecg_ns = now;
   }

@@ -7,6 +7,9 @@
 // alarmCount, ecgHr) with Protocol::kClinical, so every viewer sees it through the live API.
 // As a GraphListener it re-resolves device -> patient -> ward after graph changes.
 //
+// Rhythm: the end of an INOP of the ECG (leads off, no data) and a gap in an ECG series' data
+// time restart the patient's rhythm timers, so "no QRS for N s" never counts across them.
+//
 // Time: the service's clock is data time — the newest accepted sample timestamp, extrapolated
 // by `options.clock` since that sample arrived — so replays and accelerated simulation behave as
 // live data. Tick() (every tick_s on the Start() thread) applies staleness, "no data", silence
@@ -108,6 +111,8 @@ class ClinicalService : public live::SampleObserver, public graph::GraphListener
   void Refresh();
   void Route(const live::AcceptedScalar& s);
   void AnalyseEcg(const live::AcceptedBlock& b);
+  void CheckEcgInop(Patient& p, int64_t now);
+  void RestartRhythm(Patient& p, int64_t t_ns);
   void Evaluate(Patient& p, int64_t now, Output& out);
   void Publish(Patient& p, int64_t now, Output& out);
   void Emit(Output& out);

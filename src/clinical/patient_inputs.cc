@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+
+#include "common/time.h"
 
 namespace lj::clinical {
 namespace {
@@ -54,7 +57,7 @@ void LimitCondition(const VitalInfo& info, const Limit& l, double v, int dir, Co
 }  // namespace
 
 bool Fresh(const Reading& r, int64_t now_ns, double window_s) {
-  return r.has && static_cast<double>(now_ns - r.t_ns) <= window_s * kNsPerS;
+  return r.has && ElapsedNs(now_ns, r.t_ns) <= window_s * kNsPerS;
 }
 
 void SetHeartRate(PatientInputs& in, double bpm, int64_t t_ns, HrSource source,
@@ -64,6 +67,13 @@ void SetHeartRate(PatientInputs& in, double bpm, int64_t t_ns, HrSource source,
   if (r.has && t_ns < r.t_ns && source == in.hr_source) return;
   r = {true, bpm, t_ns};
   in.hr_source = source;
+}
+
+bool EcgInop(const PatientInputs& in, int64_t now, const Staleness& st) {
+  const bool leads_off = Fresh(in.leads_off, now, st.flag_s) && in.leads_off.v != 0;
+  const bool no_data =
+      in.last_data_ns > 0 && ElapsedNs(now, in.last_data_ns) > st.no_data_s * kNsPerS;
+  return leads_off || no_data;
 }
 
 News2Input ToNews2Input(const PatientInputs& in, int64_t now, const Staleness& st) {
@@ -77,9 +87,9 @@ News2Input ToNews2Input(const PatientInputs& in, int64_t now, const Staleness& s
   n.systolic_bp = get(kVSbp, st.sbp_s);
   n.temperature = get(kVTemp, st.temp_s);
   const double obs_ns = st.observation_s * kNsPerS;
-  if (in.consciousness && static_cast<double>(now - in.consciousness_ns) <= obs_ns)
+  if (in.consciousness && ElapsedNs(now, in.consciousness_ns) <= obs_ns)
     n.consciousness = in.consciousness;
-  if (in.on_oxygen && static_cast<double>(now - in.oxygen_ns) <= obs_ns) n.on_oxygen = in.on_oxygen;
+  if (in.on_oxygen && ElapsedNs(now, in.oxygen_ns) <= obs_ns) n.on_oxygen = in.on_oxygen;
   n.scale = in.scale;
   // An SpO2 probe that is off reads nonsense: the SpO2 is missing, not low.
   if (Fresh(in.spo2_off, now, st.flag_s) && in.spo2_off.v != 0) n.spo2.reset();
@@ -93,7 +103,7 @@ Conditions EvaluateConditions(const PatientInputs& in, const News2Result& news2,
   const bool leads_off = Fresh(in.leads_off, now, st.flag_s) && in.leads_off.v != 0;
   const bool spo2_off = Fresh(in.spo2_off, now, st.flag_s) && in.spo2_off.v != 0;
   const bool no_data =
-      in.last_data_ns > 0 && static_cast<double>(now - in.last_data_ns) > st.no_data_s * kNsPerS;
+      in.last_data_ns > 0 && ElapsedNs(now, in.last_data_ns) > st.no_data_s * kNsPerS;
 
   // Technical alarms.
   auto flag = [&](Condition& x, bool known, bool on, double onset, std::string msg) {
@@ -108,7 +118,7 @@ Conditions EvaluateConditions(const PatientInputs& in, const News2Result& news2,
   flag(c[static_cast<size_t>(AlarmKind::kSpo2SensorOff)], Fresh(in.spo2_off, now, st.flag_s),
        spo2_off, timing.sensor_off_onset_s, "SpO2 sensor off");
   flag(c[static_cast<size_t>(AlarmKind::kNoData)], in.last_data_ns > 0, no_data, 0,
-       fmt::format("No data for {:.0f} s", static_cast<double>(now - in.last_data_ns) / kNsPerS));
+       fmt::format("No data for {:.0f} s", ElapsedNs(now, in.last_data_ns) / kNsPerS));
 
   // Vital-sign limits.
   const std::array<double, kVitals> windows = {st.vital_s, st.vital_s, st.vital_s, st.sbp_s,
@@ -147,13 +157,14 @@ Conditions EvaluateConditions(const PatientInputs& in, const News2Result& news2,
     Condition& x = c[static_cast<size_t>(AlarmKind::kAsystole)];
     if (leads_off || no_data) {
       x.suppressed = true;
-    } else if (in.last_ecg_ns > 0 &&
-               static_cast<double>(now - in.last_ecg_ns) <= st.vital_s * kNsPerS) {
-      const double gap_s = in.last_beat_ns > 0
-                               ? static_cast<double>(in.last_ecg_ns - in.last_beat_ns) / kNsPerS
-                               : timing.asystole_s;
+    } else if (in.last_ecg_ns > 0 && ElapsedNs(now, in.last_ecg_ns) <= st.vital_s * kNsPerS) {
+      // No beat since the later of the last beat and the end of the last ECG INOP or gap: a
+      // pause of the analysis is not a pause of the heart.
+      const int64_t since = std::max(in.last_beat_ns, in.rhythm_since_ns);
+      const double gap_s =
+          since > 0 ? ElapsedNs(in.last_ecg_ns, since) / kNsPerS : timing.asystole_s;
       x.known = true;
-      x.raw = x.holds = in.asystole;
+      x.raw = x.holds = in.asystole && (since == 0 || gap_s > timing.asystole_s);
       x.priority = Priority::kHigh;
       x.value = gap_s;
       x.limit = timing.asystole_s;

@@ -7,7 +7,8 @@
 // consciousness and supplemental O2 12 h (the NEWS2 minimum observation interval).
 // INOP suppression: leads off suppresses ECG-sourced HR alarms and asystole; SpO2 sensor off
 // suppresses SpO2 alarms (and HR alarms when HR comes from the oximeter); no data suppresses
-// every physiological alarm.
+// every physiological alarm. Asystole counts the time without a beat from the later of the last
+// beat and `rhythm_since_ns` (the end of the last ECG INOP or gap), never across one.
 // Thread-safety: plain values and pure functions.
 #pragma once
 
@@ -62,7 +63,14 @@ struct PatientInputs {
   int64_t last_ecg_ns = 0;      // end of the last ECG block analysed (0 = no ECG analysis)
   int64_t last_beat_ns = 0;     // last QRS found by the detector (0 = none yet)
   bool asystole = false;        // the detector reports no QRS for AlarmTiming::asystole_s
+  // Rhythm timers ("time since the last beat") count from no earlier than this: the end of the
+  // last INOP of the ECG (leads off, no data) or the first sample after a gap in the ECG.
+  int64_t rhythm_since_ns = 0;
 };
+
+// True while the ECG cannot be analysed: leads off (a fresh flag) or no data from the devices.
+// Its end restarts the rhythm timers (ClinicalService).
+bool EcgInop(const PatientInputs& in, int64_t now_ns, const Staleness& st);
 
 // Updates the HR slot if `source` ranks at least as high as the current one or the current
 // reading is stale.

@@ -23,8 +23,9 @@ Result<clinical::ClinicalService*> Service(ServerContext& ctx) {
 // An optional JSON object body ("" = {}).
 Result<nlohmann::json> ObjectBody(const Request& req) {
   if (req.body().empty()) return nlohmann::json::object();
-  nlohmann::json j = nlohmann::json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status(ErrorCode::kParseError, "request body is not valid JSON");
+  Result<nlohmann::json> parsed = ParseJsonBody(req);  // bounded depth, UTF-8 checked
+  if (!parsed.ok()) return parsed.status();
+  nlohmann::json j = std::move(*parsed);
   if (!j.is_object()) return Status(ErrorCode::kInvalidArgument, "request body must be an object");
   return j;
 }
@@ -51,6 +52,20 @@ Result<int64_t> TimeParam(const RouteMatch& m, const char* key, int64_t fallback
   return Status(
       ErrorCode::kInvalidArgument,
       fmt::format("'{}' must be RFC 3339 or integer nanoseconds, got '{}'", key, s.substr(0, 64)));
+}
+
+// Who acknowledged, as recorded on the alarm (doc/protocols/alarms.md): the authenticated
+// principal — a user by name, any other kind as "<kind>:<name>" ("service:nurse-call"); the
+// body's `by` is then not used. Without access control (no principal) nobody is verified, so the
+// client's claim is kept but marked: "unauthenticated:<by>", or "unauthenticated:anonymous"
+// without one. User names never contain ':', so neither form can pass for a user.
+std::string Acknowledger(const RouteMatch& m, const std::string& claim) {
+  if (m.principal) {
+    const auth::Principal& p = *m.principal;
+    if (p.kind == auth::PrincipalKind::kUser) return p.name;
+    return fmt::format("{}:{}", auth::PrincipalKindName(p.kind), p.name);
+  }
+  return "unauthenticated:" + (claim.empty() ? std::string("anonymous") : claim);
 }
 
 Response ListAlarms(ServerContext& ctx, const Request& req, const RouteMatch& m) {
@@ -110,9 +125,9 @@ Response Acknowledge(ServerContext& ctx, const Request& req, const RouteMatch& m
     if (!it->is_string() || it->get_ref<const std::string&>().size() > 128)
       return ErrorResponse(req, Status(ErrorCode::kInvalidArgument,
                                        "'by' must be a string of at most 128 characters"));
-    by = it->get<std::string>();
+    by = it->get<std::string>();  // a claim: recorded only without access control
   }
-  Result<clinical::Alarm> a = (*svc)->Acknowledge(*id, by);
+  Result<clinical::Alarm> a = (*svc)->Acknowledge(*id, Acknowledger(m, by));
   if (!a.ok()) return ErrorResponse(req, a.status());
   return JsonResponse(req, 200, clinical::AlarmToJson(*a));
 }
@@ -186,7 +201,7 @@ void AddClinicalRoutes(std::vector<Route>& routes) {
       {verb::get, "/api/v1/alarms", "shown alarms (?ward=&patient=&state=)", ListAlarms,
        Access::Listing(auth::Action::kReadLive, AlarmPatient, "listing: filtered per patient")});
   routes.push_back({verb::post, "/api/v1/alarms/{alarm_id}/acknowledge",
-                    "acknowledge an alarm ({\"by\": \"...\"})", Acknowledge,
+                    "acknowledge an alarm (as the authenticated caller)", Acknowledge,
                     Access::Custom(auth::Action::kAcknowledgeAlarm, "alarm's patient", AlarmTwin)});
   routes.push_back({verb::post, "/api/v1/alarms/{alarm_id}/silence",
                     "pause an alarm's audio ({\"seconds\": 120})", Silence,

@@ -12,12 +12,15 @@
 //   arrhythmia   tachycardia (HR ~155) for 2 min every 30 min; a 7-s asystole run 4 min after
 //                each tachycardia episode.
 //   technical    ECG leads off for 45 s and SpO2 probe off for 30 s, every 20 min.
+// Episodes() lists the same schedule as intervals (the ground truth an alarm audit compares
+// alarms with, lj_alarm_load); At() and Episodes() are derived from one table, so they agree.
 // The demo schedule (which bed gets which course, start times) is in ward_roster.cc
 // (CourseForBed) and doc/design/clinical.md. Thread-safety: immutable after construction.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace lj::sim {
 
@@ -39,13 +42,40 @@ struct CourseState {
   bool oxygen = false;
 };
 
+// A scheduled event of a course. Ongoing conditions (sepsis from its onset, chronic respiratory
+// failure) run to +infinity; the respiratory course's chronic part starts at -infinity.
+enum class EpisodeKind : uint8_t {
+  kSepsis,              // the sepsis course from its onset on
+  kChronicRespiratory,  // COPD: raised RR, on oxygen, SpO2 scale 2 (always)
+  kDesaturation,        // respiratory: SpO2 -7 %
+  kTachycardia,         // arrhythmia: HR +75
+  kAsystole,            // arrhythmia: flat ECG, HR 0
+  kLeadsOff,            // ECG flat, ecgLeadsOff
+  kProbeOff,            // pleth flat, spo2SensorOff
+};
+std::string_view EpisodeName(EpisodeKind k);  // "sepsis", "chronic_respiratory", ...
+
+struct Episode {
+  EpisodeKind kind = EpisodeKind::kSepsis;
+  double start_s = 0, end_s = 0;  // [start, end) in course time
+};
+
 class Course {
  public:
   Course(CourseSpec spec, uint64_t seed);
   CourseState At(double t_s) const;
+  // Every episode overlapping [from_s, to_s), ordered by start (ties: by kind).
+  std::vector<Episode> Episodes(double from_s, double to_s) const;
   const CourseSpec& spec() const { return spec_; }
 
  private:
+  // A window of `len` seconds at `offset` into every `period` from `start` on.
+  struct Window {
+    EpisodeKind kind;
+    double start, period, offset, len;
+  };
+  std::vector<Window> Windows() const;
+
   CourseSpec spec_;
   double tech_phase_s_ = 0;  // seeded offset of the stable patients' technical events
 };

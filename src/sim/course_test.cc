@@ -49,6 +49,52 @@ TEST(Course, StableEventsAreSeededAndRare) {
   EXPECT_EQ(off, 3 * 40);  // one 40-s event per 8 h
 }
 
+// Episodes() is the ground truth of the alarm audit (lj_alarm_load): every second of a day, each
+// windowed state of At() must lie in exactly the episodes Episodes() lists, and vice versa.
+TEST(Course, EpisodesAgreeWithTheStateAtEverySecond) {
+  for (const CourseSpec spec :
+       {CourseSpec{CourseKind::kStable, 0, 0}, CourseSpec{CourseKind::kSepsis, -1200, 1800},
+        CourseSpec{CourseKind::kRespiratory, 180, 0}, CourseSpec{CourseKind::kArrhythmia, 120, 0},
+        CourseSpec{CourseKind::kTechnical, 60, 0}}) {
+    const Course c(spec, 11);
+    const std::vector<Episode> eps = c.Episodes(0, 24 * 3600.0);
+    auto in = [&](EpisodeKind k, double t) {
+      for (const Episode& e : eps)
+        if (e.kind == k && t >= e.start_s && t < e.end_s) return true;
+      return false;
+    };
+    int windows = 0;
+    for (int t = 0; t < 24 * 3600; ++t) {
+      const CourseState s = c.At(t);
+      ASSERT_EQ(s.leads_off, in(EpisodeKind::kLeadsOff, t)) << CourseName(spec.kind) << " " << t;
+      ASSERT_EQ(s.spo2_off, in(EpisodeKind::kProbeOff, t)) << CourseName(spec.kind) << " " << t;
+      ASSERT_EQ(s.asystole, in(EpisodeKind::kAsystole, t)) << CourseName(spec.kind) << " " << t;
+      ASSERT_EQ(spec.kind == CourseKind::kArrhythmia && s.d_hr == 75,
+                in(EpisodeKind::kTachycardia, t))
+          << t;
+      ASSERT_EQ(spec.kind == CourseKind::kRespiratory && s.d_spo2 == -7,
+                in(EpisodeKind::kDesaturation, t))
+          << t;
+      windows += s.leads_off || s.spo2_off || s.asystole;
+    }
+    EXPECT_EQ(in(EpisodeKind::kSepsis, 0), spec.kind == CourseKind::kSepsis);
+    EXPECT_EQ(in(EpisodeKind::kChronicRespiratory, 0), spec.kind == CourseKind::kRespiratory);
+    if (spec.kind != CourseKind::kSepsis && spec.kind != CourseKind::kRespiratory)
+      EXPECT_GT(windows, 0) << CourseName(spec.kind);
+  }
+  // The demo's technical bed: leads off at +60 s for 45 s, probe off at +240 s, every 20 min.
+  const std::vector<Episode> t = Course({CourseKind::kTechnical, 60, 0}, 1).Episodes(0, 1300);
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0].kind, EpisodeKind::kLeadsOff);
+  EXPECT_EQ(t[0].start_s, 60);
+  EXPECT_EQ(t[0].end_s, 105);
+  EXPECT_EQ(t[1].kind, EpisodeKind::kProbeOff);
+  EXPECT_EQ(t[1].start_s, 240);
+  EXPECT_EQ(t[2].start_s, 1260);
+  // Overlap, not containment: an episode under way at `from` is listed.
+  EXPECT_EQ(Course({CourseKind::kTechnical, 60, 0}, 1).Episodes(100, 101).size(), 1u);
+}
+
 TEST(Course, DemoSchedule) {
   WardLayout l;
   EXPECT_EQ(CourseForBed(l, 0).kind, CourseKind::kSepsis);

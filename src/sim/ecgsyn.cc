@@ -93,18 +93,27 @@ void EcgSynth::BeginBeat() {
   }};
 }
 
-void EcgSynth::Deriv(const std::array<double, 3>& s, double dt, std::array<double, 3>& out) const {
+// theta = atan2(s[1], s[0]) and z0 (the baseline wander) are the caller's: each is computed once
+// per state and time, not once per use.
+void EcgSynth::Deriv(const std::array<double, 3>& s, double theta, double z0,
+                     std::array<double, 3>& out) const {
   const double x = s[0], y = s[1], z = s[2];
   const double alpha = 1 - std::sqrt(x * x + y * y);
-  const double theta = std::atan2(y, x);
   out[0] = alpha * x - omega_ * y;
   out[1] = alpha * y + omega_ * x;
   double zd = 0;
   for (const Wave& w : waves_) {
-    double d = std::remainder(theta - w.theta, 2 * kPi);
+    // theta - w.theta wrapped to [-pi, pi]: |theta| <= pi and |w.theta| < pi, so one turn at
+    // most, and then the difference is exact (Sterbenz) — the same value as
+    // std::remainder(d, 2 pi), at a fraction of its cost.
+    double d = theta - w.theta;
+    if (d > kPi) {
+      d -= 2 * kPi;
+    } else if (d < -kPi) {
+      d += 2 * kPi;
+    }
     zd -= w.a * d * std::exp(-d * d / (2 * w.b * w.b));
   }
-  const double z0 = wander_amp_ * std::sin(resp_phase_ + 2 * kPi * resp_hz_ * dt);
   out[2] = zd - (z - z0);
 }
 
@@ -113,20 +122,27 @@ double EcgSynth::Next() {
   if (o_.noise_uv > 0) v += o_.noise_uv * rng_.Normal();
 
   const double h = 1.0 / (rate_ * substeps_);
+  auto angle = [](const std::array<double, 3>& s) { return std::atan2(s[1], s[0]); };
   for (int k = 0; k < substeps_; ++k) {
-    const double th_prev = std::atan2(s_[1], s_[0]);
+    if (!have_theta_) theta_ = angle(s_);
+    const double th_prev = theta_;
+    const double z0_0 = wander_amp_ * std::sin(resp_phase_ + 2 * kPi * resp_hz_ * 0.0);
+    const double z0_h2 = wander_amp_ * std::sin(resp_phase_ + 2 * kPi * resp_hz_ * (h / 2));
+    const double z0_h = wander_amp_ * std::sin(resp_phase_ + 2 * kPi * resp_hz_ * h);
     std::array<double, 3> k1, k2, k3, k4, tmp;
-    Deriv(s_, 0, k1);
+    Deriv(s_, th_prev, z0_0, k1);
     for (int i = 0; i < 3; ++i) tmp[i] = s_[i] + h / 2 * k1[i];
-    Deriv(tmp, h / 2, k2);
+    Deriv(tmp, angle(tmp), z0_h2, k2);
     for (int i = 0; i < 3; ++i) tmp[i] = s_[i] + h / 2 * k2[i];
-    Deriv(tmp, h / 2, k3);
+    Deriv(tmp, angle(tmp), z0_h2, k3);
     for (int i = 0; i < 3; ++i) tmp[i] = s_[i] + h * k3[i];
-    Deriv(tmp, h, k4);
+    Deriv(tmp, angle(tmp), z0_h, k4);
     for (int i = 0; i < 3; ++i) s_[i] += h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
     resp_phase_ = std::fmod(resp_phase_ + 2 * kPi * resp_hz_ * h, 2 * kPi);
     t_ += h;
-    const double th = std::atan2(s_[1], s_[0]);
+    const double th = angle(s_);
+    theta_ = th;  // the next substep's starting angle
+    have_theta_ = true;
     if (th_prev < 0 && th >= 0 && th_prev > -kPi / 2) {
       // The R wave sits at angle 0: record the crossing time (linear interpolation).
       beats_.push_back(t_ - h * th / (th - th_prev));

@@ -57,8 +57,9 @@ class EcgSynth {
   EcgSynth(const EcgSynOptions& options, bool calibrate);
   void BeginBeat();
   double TachogramUnit(double t) const;  // zero-mean, unit-variance RR modulation at time t
-  // dt: time offset from t_ within the current integration step.
-  void Deriv(const std::array<double, 3>& s, double dt, std::array<double, 3>& out) const;
+  // theta: the angle of s; z0: the baseline wander at the stage's time.
+  void Deriv(const std::array<double, 3>& s, double theta, double z0,
+             std::array<double, 3>& out) const;
 
   EcgSynOptions o_;
   Rng rng_;
@@ -69,7 +70,9 @@ class EcgSynth {
   double resp_phase_ = 0;
   std::array<Wave, 5> waves_{};
   std::array<double, 3> s_{};  // x, y, z
-  double t_ = 0;               // integration time, seconds
+  double theta_ = 0;           // atan2(y, x) of s_, once have_theta_
+  bool have_theta_ = false;
+  double t_ = 0;  // integration time, seconds
   int64_t n_ = 0;
   int substeps_ = 1;
   double scale_ = 1;       // microvolts per model unit

@@ -105,6 +105,7 @@ struct Simulator::Monitor {
   CourseState State(double t_s) const { return has_course ? course.At(t_s) : CourseState{}; }
   EcgSynth ecg;
   PlethSynth pleth;
+  std::atomic<int64_t> yield_until{0};  // data time; an external feed owns blocks before it
 };
 
 Simulator::Simulator(ingest::IngestSink& sink, Options options)
@@ -126,6 +127,7 @@ Simulator::Simulator(ingest::IngestSink& sink, Options options)
       m->course = Course(options_.courses[i], seed);
       m->has_course = true;
     }
+    index_.emplace(id, monitors_.size());
     monitors_.push_back(std::move(m));
   }
 }
@@ -148,11 +150,28 @@ void Simulator::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Simulator::YieldTo(std::string_view monitor, int64_t until_ns) {
+  auto it = index_.find(monitor);
+  if (it == index_.end()) return;
+  std::atomic<int64_t>& u = monitors_[it->second]->yield_until;
+  int64_t cur = u.load(std::memory_order_relaxed);
+  while (cur < until_ns && !u.compare_exchange_weak(cur, until_ns, std::memory_order_relaxed)) {
+  }
+}
+
+bool Simulator::IsSimulated(std::string_view monitor) const { return index_.contains(monitor); }
+
+const Course* Simulator::course(size_t i) const {
+  if (i >= monitors_.size() || !monitors_[i]->has_course) return nullptr;
+  return &monitors_[i]->course;
+}
+
 Simulator::Stats Simulator::stats() const {
   Stats s;
   s.batches = batches_.load(std::memory_order_relaxed);
   s.accepted = accepted_.load(std::memory_order_relaxed);
   s.rejected = rejected_.load(std::memory_order_relaxed);
+  s.yielded = yielded_.load(std::memory_order_relaxed);
   return s;
 }
 
@@ -228,8 +247,8 @@ void Simulator::EmitBlock(int64_t block) {
     AppendJsonString(body, twin);
   };
 
-  for (auto& mp : monitors_) {
-    Monitor& m = *mp;
+  // One monitor's items of this block (vitals, its patient's observations, waveforms).
+  auto emit_monitor = [&](Monitor& m) {
     for (int64_t v = v0; v < v1; ++v) {
       m.vitals.Advance(1.0 / o.vitals_hz);
       const int64_t t_ns = origin_ns_ + SampleOffsetNs(v, o.vitals_hz);
@@ -267,7 +286,7 @@ void Simulator::EmitBlock(int64_t block) {
                        cs.consciousness, cs.oxygen);
       }
     }
-    if (!o.waveforms) continue;
+    if (!o.waveforms) return;
 
     if (e1 > e0) {
       begin_item(m.id);
@@ -286,7 +305,11 @@ void Simulator::EmitBlock(int64_t block) {
       body += "]}";
     }
 
-    if (p1 > p0) {
+    if (!o.pleth) {
+      // Nobody reads the R-peak times without a pleth: keep the deque bounded.
+      auto& beats = m.ecg.beats();
+      while (beats.size() > 2) beats.pop_front();
+    } else if (p1 > p0) {
       const double resp_hz = m.vitals.resp_rate() / 60.0;
       begin_item(m.id);
       body += ",\"telemetry\":\"pleth\",\"t\":";
@@ -306,6 +329,21 @@ void Simulator::EmitBlock(int64_t block) {
       auto& beats = m.ecg.beats();
       const double horizon = m.pleth.Horizon(gen_base_s_ + static_cast<double>(p1) / o.pleth_hz);
       while (beats.size() > 2 && beats[1] < horizon) beats.pop_front();
+    }
+  };
+
+  for (auto& mp : monitors_) {
+    Monitor& m = *mp;
+    // An external feed owns this monitor for the block: generate as usual (the patient's course
+    // and signals run on), then take the monitor's items out again.
+    const bool yielded = m.yield_until.load(std::memory_order_relaxed) > origin_ns_ + from;
+    const size_t mark = body.size();
+    const bool was_first = first;
+    emit_monitor(m);
+    if (yielded) {
+      body.resize(mark);
+      first = was_first;
+      yielded_.fetch_add(1, std::memory_order_relaxed);
     }
   }
   body += "]}";

@@ -13,7 +13,8 @@
 // Courses (course.h): `courses[i]` shapes monitor i's patient — sepsis, respiratory, arrhythmia
 // (tachycardia, asystole runs: flat ECG, HR 0), technical events (leads off: flat ECG and
 // ecgLeadsOff; probe off: flat pleth and spo2SensorOff). Without courses every patient is a
-// plain random walk. `waveforms = false` sends vitals only (alarm-load measurement).
+// plain random walk. `waveforms = false` sends vitals only; `pleth = false` leaves out the pleth
+// (the clinical layer analyses only the ECG: alarm-load measurement).
 //
 // Timing: simulated time starts at an origin (a whole millisecond) and runs `speed` times as
 // fast as the wall clock; at speed 1 timestamps are wall-clock time. Blocks are scheduled by
@@ -21,16 +22,24 @@
 // previous one. A block is sent once its last sample is in the past. If the process falls more
 // than 5 s behind (e.g. the machine was suspended) the schedule restarts at the current time.
 //
-// Thread-safety: Start/Stop from one thread; Step must not be called while started. stats() may
-// be called from any thread.
+// External feeds: YieldTo(monitor, until) makes the simulator stop writing a monitor (and its
+// patient's observations) for every block that starts before `until` (data time), so that a real
+// device or a replay (`lingjing replay`, an HL7 feed, a curl) owns the monitor meanwhile and
+// neither is refused for overlapping the other; the simulation resumes after. FeedYield
+// (feed_yield.h) calls it for every sample a client writes to a simulated monitor.
+//
+// Thread-safety: Start/Stop from one thread; Step must not be called while started. stats() and
+// YieldTo may be called from any thread.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -55,12 +64,14 @@ class Simulator {
     std::vector<CourseSpec> courses;    // parallel to monitors (missing = plain random walk)
     double observation_interval_s = 60;
     bool waveforms = true;
+    bool pleth = true;  // with waveforms: also the pleth (false: ECG only, e.g. alarm load)
   };
 
   struct Stats {
     uint64_t batches = 0;
     uint64_t accepted = 0;  // samples, as reported by the sink
     uint64_t rejected = 0;
+    uint64_t yielded = 0;  // monitor-blocks not simulated because an external feed owned them
   };
 
   Simulator(ingest::IngestSink& sink, Options options);
@@ -77,8 +88,16 @@ class Simulator {
   // time, ns since the epoch); each call then emits every block that has ended by `now_ns`.
   void Step(int64_t now_ns);
 
+  // An external feed writes `monitor` up to `until_ns` (data time): blocks starting before it
+  // are not simulated for that monitor. Only ever extends; unknown ids are ignored.
+  void YieldTo(std::string_view monitor, int64_t until_ns);
+  bool IsSimulated(std::string_view monitor) const;
+
   Stats stats() const;
   const Options& options() const { return options_; }
+  // The course monitor `i` runs (seeded per monitor; its time is seconds since the first
+  // origin), or null when it has none. The schedule an alarm audit compares alarms with.
+  const Course* course(size_t i) const;
 
  private:
   struct Monitor;
@@ -89,6 +108,7 @@ class Simulator {
   ingest::IngestSink& sink_;
   Options options_;
   std::vector<std::unique_ptr<Monitor>> monitors_;
+  std::map<std::string, size_t, std::less<>> index_;  // id -> monitor; fixed after construction
 
   bool has_origin_ = false;
   int64_t origin_ns_ = 0;
@@ -97,7 +117,7 @@ class Simulator {
   double gen_base_s_ = 0;  // generator time at the origin (grows when the schedule restarts)
   int64_t last_reject_log_ns_ = 0;
 
-  std::atomic<uint64_t> batches_{0}, accepted_{0}, rejected_{0};
+  std::atomic<uint64_t> batches_{0}, accepted_{0}, rejected_{0}, yielded_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -1,5 +1,7 @@
 #include "sim/simulator.h"
 
+#include "sim/feed_yield.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -129,6 +131,46 @@ TEST(Simulator, WardOfMonitorsForThreeSeconds) {
   EXPECT_EQ(st.accepted, 24u * (750 + 375 + 3 * 9));
 }
 
+// A client writing a simulated monitor (a replay, an HL7 feed) owns it: the simulator skips the
+// monitor's blocks that start before the feed's data end + grace, then resumes; other monitors
+// run on; samples from the simulator itself or the clinical layer never make it yield.
+TEST(Simulator, YieldsAMonitorToAnExternalFeedUntilItsDataEndsPlusGrace) {
+  FakeSink sink;
+  Simulator::Options o;
+  o.monitors = Monitors(2);
+  Simulator sim(sink, o);
+  FeedYield yield(sim, 2 * kSec);
+  sim.Step(kT0);
+  sim.Step(kT0 + kSec);  // 10 blocks of both monitors
+  const std::vector<double> ecg(250, 0.0);
+  const live::AcceptedBlock replay{"monitor-a01", "ecg", kT0 + kSec, 250, ecg};  // 1 s of data
+  const live::AcceptedScalar derived{"monitor-a02", "ecgHr", kT0 + kSec, ingest::Value{}};
+  yield.OnAccepted(ingest::Protocol::kHttpJson, {}, std::span(&replay, 1));
+  yield.OnAccepted(ingest::Protocol::kClinical, std::span(&derived, 1), {});
+  yield.OnAccepted(ingest::Protocol::kSimulator, std::span(&derived, 1), {});
+  // Unknown twins are ignored.
+  const live::AcceptedScalar other{"monitor-zz", "hr", kT0, ingest::Value{}};
+  yield.OnAccepted(ingest::Protocol::kMqtt, std::span(&other, 1), {});
+  EXPECT_TRUE(sim.IsSimulated("monitor-a01"));
+  EXPECT_FALSE(sim.IsSimulated("monitor-zz"));
+
+  for (int64_t t = kT0 + kSec; t <= kT0 + 6 * kSec; t += 100'000'000) sim.Step(t);
+  // monitor-a01: blocks starting before kT0 + 2 s (data end) + 2 s (grace) are not simulated.
+  const FakeSink::Wave& a01 = sink.waves["monitor-a01/ecg"];
+  EXPECT_EQ(a01.samples, (1 + 2) * 250);                      // [0, 1 s) before, [4 s, 6 s) after
+  EXPECT_EQ(a01.max_gap_ns, 3 * kSec);                        // the feed's second and the grace
+  EXPECT_EQ(sink.waves["monitor-a02/ecg"].samples, 6 * 250);  // never yielded
+  EXPECT_EQ(sink.waves["monitor-a02/ecg"].max_gap_ns, 0);
+  const std::vector<int64_t>& hr = sink.scalar_times["monitor-a01/hr"];
+  for (int64_t t : hr) EXPECT_TRUE(t < kT0 + kSec || t >= kT0 + 4 * kSec) << t - kT0;
+  EXPECT_EQ(sim.stats().yielded, 30u);  // 30 blocks of 100 ms
+  // Extending only: an older feed sample does not shorten the yield.
+  sim.YieldTo("monitor-a02", kT0 + 8 * kSec);
+  sim.YieldTo("monitor-a02", kT0 + 7 * kSec);
+  for (int64_t t = kT0 + 6 * kSec; t <= kT0 + 8 * kSec; t += 100'000'000) sim.Step(t);
+  EXPECT_EQ(sink.waves["monitor-a02/ecg"].samples, 6 * 250);
+}
+
 TEST(Simulator, IrregularStepsStillContiguous) {
   FakeSink sink;
   Simulator::Options o;
@@ -145,6 +187,43 @@ TEST(Simulator, IrregularStepsStillContiguous) {
     EXPECT_EQ(sink.waves[m + "/ecg"].max_gap_ns, 0);
     EXPECT_EQ(sink.scalars[m + "/temp"].size(), 2u);
   }
+}
+
+TEST(Simulator, EcgWithoutPleth) {
+  FakeSink sink;
+  Simulator::Options o;
+  o.monitors = Monitors(2);
+  o.pleth = false;
+  Simulator sim(sink, o);
+  sim.Step(kT0);
+  for (int64_t t = kT0; t <= kT0 + 2 * kSec; t += 100'000'000) sim.Step(t);
+  for (const std::string& m : o.monitors) {
+    EXPECT_EQ(sink.waves[m + "/ecg"].samples, 2 * 250) << m;
+    EXPECT_EQ(sink.waves[m + "/ecg"].max_gap_ns, 0) << m;
+    EXPECT_EQ(sink.waves.count(m + "/pleth"), 0u) << m;
+    EXPECT_EQ(sink.scalars[m + "/hr"].size(), 2u) << m;
+  }
+}
+
+TEST(Simulator, ExposesTheCoursesItRuns) {
+  FakeSink sink;
+  Simulator::Options o;
+  o.monitors = Monitors(3);
+  o.courses = {{CourseKind::kTechnical, 60, 0}, {CourseKind::kStable, 0, 0}};
+  Simulator sim(sink, o);
+  ASSERT_NE(sim.course(0), nullptr);
+  EXPECT_EQ(sim.course(0)->spec().kind, CourseKind::kTechnical);
+  ASSERT_NE(sim.course(1), nullptr);
+  EXPECT_EQ(sim.course(2), nullptr);  // no course: a plain random walk
+  EXPECT_EQ(sim.course(3), nullptr);
+  // Its leads-off episode is what the monitor sends: flag set from +60 s for 45 s.
+  sim.Step(kT0);
+  for (int64_t t = kT0; t <= kT0 + 110 * kSec; t += kSec) sim.Step(t);
+  const std::vector<double>& off = sink.scalars["monitor-a01/ecgLeadsOff"];
+  ASSERT_GE(off.size(), 110u);
+  for (const Episode& e : sim.course(0)->Episodes(0, 110))
+    if (e.kind == EpisodeKind::kLeadsOff)
+      for (size_t s = 0; s < 110; ++s) EXPECT_EQ(off[s] != 0, s >= e.start_s && s < e.end_s) << s;
 }
 
 TEST(Simulator, RunsOnItsOwnThread) {
