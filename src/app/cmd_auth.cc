@@ -60,11 +60,13 @@ Stores OpenStores(const DataFlags& flags) {
   if (!config.ok()) Finish(config.status());
   Stores s;
   s.config = std::move(config).value();
+  // A mistyped --data must not quietly start a second, empty set of users and tokens.
   std::error_code ec;
-  std::filesystem::create_directories(s.config.data_dir, ec);
-  if (ec)
-    Finish(Status(ErrorCode::kIo,
-                  fmt::format("cannot create data directory '{}'", s.config.data_dir)));
+  if (!std::filesystem::is_directory(s.config.data_dir, ec))
+    Finish(Status(ErrorCode::kNotFound,
+                  fmt::format("no data directory '{}': pass --data DIR (or set $LINGJING_DATA) to "
+                              "the server's data directory, or create it first (`mkdir -p {}`)",
+                              s.config.data_dir, s.config.data_dir)));
   if (s.config.audit.enabled) {
     Result<std::unique_ptr<audit::AuditLog>> a = audit::AuditLog::Open(AuditOptionsFor(s.config));
     if (!a.ok()) Finish(Status(a.status().code(), "audit trail: " + a.status().message()));

@@ -2,7 +2,9 @@
 //   lingjing import wfdb RECORD --twin ID ...   write a WFDB record into a stopped server's store
 //   lingjing replay RECORD --monitor ID ...     stream a WFDB record into a running server
 // AddHistoryCommands registers both; each runs from its CLI11 callback and ends the parse with
-// its exit status (std::exit), so main() needs no further code.
+// its exit status (std::exit), so main() needs no further code. Import: 0 when every sample was
+// stored, 3 when the store refused some (the summary counts them by reason), 1 on an error
+// (e.g. --data not an existing data directory).
 #pragma once
 
 #include <CLI/CLI.hpp>

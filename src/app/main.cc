@@ -2,6 +2,7 @@
 // replay, user, token, audit.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "app/engine.h"
 #include "auth/identity_store.h"
 #include "common/log.h"
+#include "sim/feed_yield.h"
 #include "sim/simulator.h"
 #include "sim/ward_builder.h"
 
@@ -61,7 +63,7 @@ lj::Result<Config> BuildConfig(const CommonFlags& f, const std::string& default_
     if (!loaded.ok()) return loaded.status();
     c = std::move(loaded).value();
   } else {
-    c.data_dir = default_data;
+    c.data_dir = lj::app::DefaultDataDir(default_data);
   }
   if (!f.data_dir.empty()) c.data_dir = f.data_dir;
   if (!f.address.empty()) c.server.address = f.address;
@@ -127,11 +129,33 @@ void PrintReadyLink(lj::app::Engine& engine, const Config& c, bool demo, const s
             << std::flush;
 }
 
-int RunServer(const Config& c, bool demo) {
+// The demo's HL7 feed (`lingjing demo --hl7 PORT` with access control on): MLLP carries no
+// credentials, so the feed acts as a service token with the adt and ingest scopes, made on first
+// use. Its secret is never needed (nothing presents it); the name is printed.
+constexpr const char* kDemoHl7Token = "hl7-demo-feed";
+
+lj::Status EnsureDemoHl7Token(lj::auth::IdentityStore& ids) {
+  if (ids.TokenPrincipalByName(kDemoHl7Token).ok()) return lj::Status::Ok();
+  lj::auth::NewToken t;
+  t.kind = lj::auth::TokenKind::kService;
+  t.name = kDemoHl7Token;
+  t.created_by = "demo";
+  t.scopes = lj::auth::kScopeAdt | lj::auth::kScopeIngest;
+  lj::Result<lj::auth::IssuedToken> issued = ids.CreateToken(t);
+  return issued.ok() ? lj::Status::Ok() : issued.status();
+}
+
+int RunServer(Config c, bool demo) {
   lj::log::Init(c.log_level, c.log_format);
+  const bool demo_hl7_token = demo && c.hl7.enabled && c.auth.enabled && c.hl7.token.empty();
+  if (demo_hl7_token) c.hl7.token = kDemoHl7Token;
   lj::Result<std::unique_ptr<lj::app::Engine>> engine = lj::app::Engine::Open(c);
   if (!engine.ok()) return Fail(engine.status());
+  if (demo_hl7_token && (*engine)->identities()) {
+    if (lj::Status s = EnsureDemoHl7Token(*(*engine)->identities()); !s.ok()) return Fail(s);
+  }
   std::unique_ptr<lj::sim::Simulator> sim;
+  std::unique_ptr<lj::sim::FeedYield> feed_yield;
   if (demo) {
     lj::sim::WardLayout layout;
     layout.beds = c.demo_beds;
@@ -139,6 +163,9 @@ int RunServer(const Config& c, bool demo) {
     if (!s.ok()) return Fail(s);
     lj::sim::Simulator::Options opts = lj::sim::SimulatorOptionsFor(layout);
     sim = std::make_unique<lj::sim::Simulator>((*engine)->ingest(), opts);
+    // A replay, an HL7 feed or a curl writing a simulated monitor owns it meanwhile.
+    feed_yield = std::make_unique<lj::sim::FeedYield>(*sim);
+    (*engine)->pipeline().AddObserver(feed_yield.get());
   }
   lj::Status s = (*engine)->Start();
   if (!s.ok()) return Fail(s);
@@ -148,8 +175,13 @@ int RunServer(const Config& c, bool demo) {
                            demo ? "ward demo" : "engine", c.tls.enabled ? "https" : "http", host,
                            (*engine)->port())
             << std::flush;
-  if ((*engine)->hl7_port() != 0)
-    std::cout << fmt::format("HL7 v2 (MLLP) on {}:{}\n", host, (*engine)->hl7_port()) << std::flush;
+  if ((*engine)->hl7_port() != 0) {
+    std::cout << fmt::format("HL7 v2 (MLLP) on {}:{}", host, (*engine)->hl7_port());
+    if (c.auth.enabled)
+      std::cout << fmt::format(
+          ", as service token '{}' (scopes adt, ingest; `lingjing token list`)", c.hl7.token);
+    std::cout << "\n" << std::flush;
+  }
   PrintReadyLink(**engine, c, demo, host);
   int sig = WaitForSignal();
   LJ_LOG_INFO("stopping", "signal", sig);
@@ -191,7 +223,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> validate_paths;
   CLI::App* validate = models->add_subcommand(
       "validate",
-      "Load the built-in models plus the given files/folders and report the first error");
+      "Load the given files/folders with the built-in models they do not redefine, and report "
+      "the first error");
   validate->add_option("paths", validate_paths, "DTDL files or folders")->check(CLI::ExistingPath);
   CLI::App* list = models->add_subcommand("list", "List the built-in models");
 
@@ -227,6 +260,14 @@ int main(int argc, char** argv) {
           std::filesystem::is_directory(p) ? registry.LoadDirectory(p) : registry.LoadFile(p);
       if (!s.ok()) return Fail(s);
     }
+    // The built-in models the given files do not define themselves (a new version of a ward
+    // model is checked in place of the built-in one), then resolution over all of them.
+    for (const auto& [name, text] : lj::model::BuiltinWardModels()) {
+      const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+      if (doc.is_object() && registry.Defines(doc.value("@id", ""))) continue;
+      if (lj::Status s = registry.LoadJson(text, "builtin:" + name); !s.ok()) return Fail(s);
+    }
+    c.builtin_models = false;
     lj::Status s = lj::app::LoadModels(c, registry);
     if (!s.ok()) return Fail(s);
     for (const auto* m : registry.All())

@@ -19,7 +19,10 @@ namespace {
 
 class AuthCli : public ::testing::Test {
  protected:
-  void SetUp() override { data_ = MakeTempDir("lj-it-auth") + "/data"; }
+  void SetUp() override {
+    data_ = MakeTempDir("lj-it-auth") + "/data";
+    std::filesystem::create_directories(data_);
+  }
   void TearDown() override {
     std::filesystem::remove_all(std::filesystem::path(data_).parent_path());
   }
@@ -74,6 +77,24 @@ TEST_F(AuthCli, EveryCommandHasHelp) {
     std::string out;
     EXPECT_EQ(RunCommand(argv, &out), 0) << cmd[0] << " " << cmd[1];
     EXPECT_NE(out.find("--data"), std::string::npos) << out;
+  }
+}
+
+TEST_F(AuthCli, AMissingDataDirectoryIsNamedAndNeverCreated) {
+  const std::string missing = data_ + "-typo";
+  for (const std::vector<std::string>& cmd : {std::vector<std::string>{"user", "list"},
+                                              {"token", "list"},
+                                              {"user", "link", "admin"},
+                                              {"user", "add", "x", "--role", "administrator"},
+                                              {"token", "revoke", "1"}}) {
+    std::vector<std::string> argv = {LingjingBinary()};
+    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    argv.push_back("--data");
+    argv.push_back(missing);
+    std::string out;
+    EXPECT_NE(RunCommand(argv, &out), 0) << cmd[0] << " " << cmd[1];
+    EXPECT_NE(out.find("no data directory '" + missing + "'"), std::string::npos) << out;
+    EXPECT_FALSE(std::filesystem::exists(missing)) << cmd[0] << " " << cmd[1] << " created it";
   }
 }
 

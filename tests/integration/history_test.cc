@@ -299,7 +299,7 @@ TEST(History, ImportWfdbWritesExactMicrovolts) {
                        "MLII=ecg", "--start", "2026-01-01T00:00:00Z", "--data-dir", dir},
                       &out);
   ASSERT_EQ(rc, 0) << out;
-  EXPECT_NE(out.find("imported 650000 samples"), std::string::npos) << out;
+  EXPECT_NE(out.find("imported 650000 of 650000 samples"), std::string::npos) << out;
   Result<wfdb::Record> record = wfdb::ReadRecord(rec);
   ASSERT_TRUE(record.ok());
   s = Server::Start("serve", {}, dir);
