@@ -106,6 +106,71 @@ TEST_F(RoutesTest, PostBundleImportsAndBadBodiesGetOutcomes) {
   EXPECT_EQ(JsonOf(bad)["issue"][0]["code"], "structure");
 }
 
+// Interactions this server does not support are 405 with an Allow header and an
+// OperationOutcome (not 415 and not a non-FHIR body), like every other error under /fhir.
+TEST_F(RoutesTest, UnsupportedInteractionsAre405WithAnOperationOutcome) {
+  for (http::verb v : {http::verb::post, http::verb::put, http::verb::delete_}) {
+    for (const char* target :
+         {"/fhir/Observation", "/fhir/Patient", "/fhir/Patient/patient-1", "/fhir/metadata"}) {
+      server::Response r = Call(v, target, "{}");
+      EXPECT_EQ(r.result_int(), 405) << http::to_string(v) << " " << target << ": " << r.body();
+      EXPECT_EQ(r[http::field::content_type], "application/fhir+json") << target;
+      EXPECT_EQ(r[http::field::allow], "GET, HEAD") << target;
+      const Json oo = JsonOf(r);
+      EXPECT_EQ(oo["resourceType"], "OperationOutcome") << r.body();
+      EXPECT_EQ(oo["issue"][0]["code"], "not-supported");
+    }
+  }
+  // An unknown path under /fhir: 404 as an OperationOutcome too.
+  server::Response nf = Call(http::verb::get, "/fhir/Device");
+  EXPECT_EQ(nf.result_int(), 404);
+  EXPECT_EQ(JsonOf(nf)["resourceType"], "OperationOutcome");
+  EXPECT_EQ(JsonOf(nf)["issue"][0]["code"], "not-found");
+}
+
+// JSON only: asking for XML (Accept or _format) is 406 with an OperationOutcome; JSON types,
+// wildcards and no preference are served.
+TEST_F(RoutesTest, OtherFormatsThanJsonAre406) {
+  auto get = [&](const std::string& target, const std::string& accept) {
+    server::Request req(http::verb::get, target, 11);
+    if (!accept.empty()) req.set(http::field::accept, accept);
+    req.prepare_payload();
+    return router_.Handle(*ctx_, req);
+  };
+  for (const std::string& target : {std::string("/fhir/metadata"), std::string("/fhir/Patient"),
+                                    std::string("/fhir/Patient/patient-1")}) {
+    server::Response x = get(target, "application/fhir+xml");
+    EXPECT_EQ(x.result_int(), 406) << target;
+    EXPECT_EQ(JsonOf(x)["resourceType"], "OperationOutcome");
+    EXPECT_EQ(get(target + "?_format=xml", "").result_int(), 406) << target;
+    for (const char* ok : {"", "application/fhir+json", "application/json", "*/*",
+                           "application/fhir+xml;q=0.9, application/fhir+json"})
+      EXPECT_EQ(get(target, ok).result_int(), 200) << target << " Accept: " << ok;
+    EXPECT_EQ(get(target + (target.find('?') == std::string::npos ? "?" : "&") +
+                      "_format=application/fhir%2Bjson",
+                  "")
+                  .result_int(),
+              200)
+        << target;
+  }
+}
+
+// A search for a patient this server does not know is an empty searchset (FHIR search never
+// answers 404 for a missing match), for Observation as for every other type.
+TEST_F(RoutesTest, SearchForAnUnknownPatientIsAnEmptySearchset) {
+  for (const char* target :
+       {"/fhir/Observation?patient=nobody", "/fhir/Observation?subject=Patient/nobody",
+        "/fhir/Observation/$lastn?patient=nobody", "/fhir/Encounter?patient=nobody",
+        "/fhir/Condition?patient=nobody"}) {
+    server::Response r = Call(http::verb::get, target);
+    ASSERT_EQ(r.result_int(), 200) << target << ": " << r.body();
+    const Json b = JsonOf(r);
+    EXPECT_EQ(b["resourceType"], "Bundle") << target;
+    EXPECT_EQ(b["type"], "searchset") << target;
+    EXPECT_TRUE(!b.contains("entry") || b["entry"].empty()) << target;
+  }
+}
+
 TEST_F(RoutesTest, WithoutTheServiceEveryRouteIs503) {
   ctx_->fhir = nullptr;
   server::Response r = Call(http::verb::get, "/fhir/Patient");

@@ -95,4 +95,8 @@ class FhirService : public graph::GraphListener {
 // Resource types this service answers (for routing and the CapabilityStatement).
 const std::vector<std::string>& SupportedTypes();
 
+// The OperationOutcome of an error (issue code per FHIR IssueType, diagnostics, our stable error
+// code in details), for errors answered outside the service: routing, access control, limits.
+nlohmann::json OperationOutcomeOf(const Status& status);
+
 }  // namespace lj::fhir

@@ -124,6 +124,12 @@ Status ParseObsQuery(FhirService::Impl& s, const Params& params, bool lastn, Obs
   for (const auto& [k, v] : params) {
     if (k == "patient" || k == "subject") {
       Result<std::string> p = PatientParam(s, v);
+      if (!p.ok() && p.status().code() == ErrorCode::kNotFound) {
+        // A patient this server does not know has no observations: an empty searchset, as
+        // for every other resource type (FHIR search never answers 404 for a missing match).
+        q->range = {0, 0};
+        p = RefId(v, "Patient");
+      }
       if (!p.ok()) return p.status();
       if (have_patient && *p != q->patient) q->range = {0, 0};  // two patients: nothing matches
       q->patient = *p, have_patient = true;

@@ -29,6 +29,12 @@ const char* IssueCode(ErrorCode code) {
       return "too-costly";
     case ErrorCode::kInvalidArgument:
       return "invalid";
+    case ErrorCode::kUnauthorized:
+      return "login";
+    case ErrorCode::kForbidden:
+      return "forbidden";
+    case ErrorCode::kRateLimited:
+      return "throttled";
     case ErrorCode::kInternal:
     case ErrorCode::kIo:
     case ErrorCode::kStorage:
@@ -87,5 +93,7 @@ FhirResult Fail(const Status& s) {
 }
 
 FhirResult Ok(Json body, int status) { return FhirResult{status, std::move(body), ""}; }
+
+Json OperationOutcomeOf(const Status& status) { return OperationOutcome(status); }
 
 }  // namespace lj::fhir

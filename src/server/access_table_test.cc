@@ -38,7 +38,7 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /ping", "YYYYYYYN"},
     {"GET /api/v1", "YYYYYYYN"},
     {"GET /api/v1/whoami", "YYYYYYYN"},
-    {"GET /fhir/metadata", "YYYYYYYN"},
+    {"GET /fhir/metadata", "YYYYYYYY"},  // capabilities before authentication; no patient data
     {"GET /metrics", "YNNNNYYN"},
     {"GET /api/v1/audit", "YNNNNYNN"},
     {"GET /api/v1/models", "YYYYNYNN"},
@@ -156,7 +156,15 @@ TEST_F(AccessServerTest, EveryRouteTimesEveryRoleMatchesTheTable) {
         EXPECT_TRUE(refused);
         EXPECT_EQ(rep.status, c == kAnon ? 401 : 403);
         if (c == kAnon) EXPECT_EQ(rep.www_authenticate, "Bearer");
-        EXPECT_EQ(rep.Json().value("code", 0), c == kAnon ? 1010 : 1011);
+        if (r->pattern.rfind("/fhir", 0) == 0) {  // FHIR answers errors as OperationOutcomes
+          const nlohmann::json oo = rep.Json();
+          EXPECT_EQ(oo.value("resourceType", ""), "OperationOutcome");
+          EXPECT_EQ(oo["issue"][0]["code"], c == kAnon ? "login" : "forbidden");
+          EXPECT_EQ(oo["issue"][0]["details"]["coding"][0]["code"],
+                    c == kAnon ? "unauthorized" : "forbidden");
+        } else {
+          EXPECT_EQ(rep.Json().value("code", 0), c == kAnon ? 1010 : 1011);
+        }
       } else {
         EXPECT_FALSE(refused);
         if (want == 'F') EXPECT_EQ(rep.status, 200);

@@ -2,6 +2,8 @@
 // Answers are application/fhir+json; errors are OperationOutcomes, also for a missing service.
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "fhir/fhir_service.h"
 #include "server/router.h"
 
@@ -31,6 +33,13 @@ fhir::Params QueryParams(const Request& req) {
   return out;
 }
 
+// The parameters the service sees: `_format` was settled by content negotiation (NotAcceptable).
+fhir::Params ServiceParams(const Request& req) {
+  fhir::Params p = QueryParams(req);
+  std::erase_if(p, [](const auto& kv) { return kv.first == "_format"; });
+  return p;
+}
+
 Response Send(const Request& req, const fhir::FhirResult& r) {
   Response res = MakeResponse(req, static_cast<http::status>(r.status), r.body.dump(), kFhirJson);
   if (!r.location.empty()) res.set(http::field::location, r.location);
@@ -46,15 +55,51 @@ Response Unavailable(const Request& req) {
   return MakeResponse(req, http::status::service_unavailable, oo.dump(), kFhirJson);
 }
 
+// Content negotiation (FHIR R4 http.html#mime-type): this server speaks JSON only. A client that
+// asks for another format — `_format` (json, application/json, application/fhir+json) or an
+// Accept header without any JSON type and without a wildcard — gets 406 with an
+// OperationOutcome (in JSON, the one format it is known to have).
+std::optional<Response> NotAcceptable(const Request& req) {
+  auto refuse = [&](const std::string& asked) {
+    nlohmann::json oo = {
+        {"resourceType", "OperationOutcome"},
+        {"issue",
+         nlohmann::json::array({{{"severity", "error"},
+                                 {"code", "not-supported"},
+                                 {"diagnostics", fmt::format("this server answers "
+                                                             "application/fhir+json only, not {}",
+                                                             asked.substr(0, 128))}}})}};
+    return MakeResponse(req, http::status::not_acceptable,
+                        oo.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        kFhirJson);
+  };
+  for (const auto& [k, v] : QueryParams(req)) {
+    if (k != "_format") continue;
+    if (v != "json" && v != "application/json" && v != "application/fhir+json" &&
+        v.rfind("application/fhir+json;", 0) != 0 && v.rfind("application/json;", 0) != 0)
+      return refuse("_format=" + v);
+  }
+  auto it = req.find(http::field::accept);
+  if (it == req.end()) return std::nullopt;
+  const std::string_view accept = it->value();
+  if (accept.empty() || accept.find("json") != std::string_view::npos ||
+      accept.find("*/*") != std::string_view::npos ||
+      accept.find("application/*") != std::string_view::npos)
+    return std::nullopt;
+  return refuse(std::string(accept));
+}
+
 Handler SearchHandler(std::string type) {
   return [type](ServerContext& ctx, const Request& req, const RouteMatch&) {
+    if (auto na = NotAcceptable(req)) return std::move(*na);
     if (!ctx.fhir) return Unavailable(req);
-    return Send(req, ctx.fhir->Search(type, QueryParams(req)));
+    return Send(req, ctx.fhir->Search(type, ServiceParams(req)));
   };
 }
 
 Handler ReadHandler(std::string type) {
   return [type](ServerContext& ctx, const Request& req, const RouteMatch& m) {
+    if (auto na = NotAcceptable(req)) return std::move(*na);
     if (!ctx.fhir) return Unavailable(req);
     return Send(req, ctx.fhir->Read(type, m.params.at("id")));
   };
@@ -105,14 +150,18 @@ void AddFhirRoutes(std::vector<Route>& routes) {
   routes.push_back({http::verb::get, "/fhir/metadata",
                     "FHIR R4 CapabilityStatement (application/fhir+json)",
                     [](ServerContext& ctx, const Request& req, const RouteMatch&) {
+                      if (auto na = NotAcceptable(req)) return std::move(*na);
                       if (!ctx.fhir) return Unavailable(req);
                       return Send(req, ctx.fhir->Metadata());
                     },
-                    Access::AnyPrincipal().Via(audit::Interface::kFhir)});
+                    // Clients discover the server's capabilities before they authenticate; the
+                    // CapabilityStatement holds no patient data.
+                    Access::Public().Via(audit::Interface::kFhir)});
   routes.push_back({http::verb::post, "/fhir",
                     "FHIR transaction/batch Bundle: import Patient, Condition, "
                     "AllergyIntolerance, MedicationStatement",
                     [](ServerContext& ctx, const Request& req, const RouteMatch&) {
+                      if (auto na = NotAcceptable(req)) return std::move(*na);
                       if (!ctx.fhir) return Unavailable(req);
                       return Send(req, ctx.fhir->Transaction(req.body()));
                     },
@@ -126,8 +175,9 @@ void AddFhirRoutes(std::vector<Route>& routes) {
                     "FHIR Observation/$lastn: newest vital signs per code (patient, code, "
                     "category, date, max)",
                     [](ServerContext& ctx, const Request& req, const RouteMatch&) {
+                      if (auto na = NotAcceptable(req)) return std::move(*na);
                       if (!ctx.fhir) return Unavailable(req);
-                      return Send(req, ctx.fhir->LastN(QueryParams(req)));
+                      return Send(req, ctx.fhir->LastN(ServiceParams(req)));
                     },
                     SearchAccess("Observation")});
   for (const std::string& type : fhir::SupportedTypes()) {

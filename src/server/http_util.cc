@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "common/json.h"
+#include "fhir/fhir_service.h"
 
 namespace lj::server {
 
@@ -23,7 +24,19 @@ Response JsonResponse(const Request& req, int status, const nlohmann::json& body
                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+namespace {
+// FHIR clients expect every answer under /fhir, errors included, as FHIR: an OperationOutcome.
+bool IsFhirTarget(std::string_view target) {
+  return target == "/fhir" || target.starts_with("/fhir/") || target.starts_with("/fhir?");
+}
+}  // namespace
+
 Response ErrorResponse(const Request& req, const Status& status) {
+  if (IsFhirTarget(std::string_view(req.target().data(), req.target().size())))
+    return MakeResponse(req, static_cast<http::status>(HttpStatusFor(status.code())),
+                        fhir::OperationOutcomeOf(status).dump(
+                            -1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        "application/fhir+json");
   nlohmann::json j = {{"code", static_cast<int>(status.code())},
                       {"error", std::string(ErrorCodeName(status.code()))},
                       {"message", status.message()}};

@@ -57,14 +57,20 @@ Router::Router() {
 
 Response Router::Handle(ServerContext& ctx, const Request& req, std::string remote) const {
   Target t = ParseTarget(std::string_view(req.target().data(), req.target().size()));
-  bool path_matched = false;
+  std::string allow;  // methods of the routes whose path matched (RFC 9110: 405 lists them)
   for (const Route& r : routes_) {
     RouteMatch m;
     if (!Match(Split(r.pattern), t.segments, &m)) continue;
-    path_matched = true;
     if (r.method != req.method() &&
-        !(req.method() == http::verb::head && r.method == http::verb::get))
+        !(req.method() == http::verb::head && r.method == http::verb::get)) {
+      const std::string method(http::to_string(r.method));
+      if (allow.find(method) == std::string::npos) {
+        if (!allow.empty()) allow += ", ";
+        allow += method;
+        if (r.method == http::verb::get) allow += ", HEAD";
+      }
       continue;
+    }
     m.query = std::move(t.query);
     m.remote = std::move(remote);
     try {
@@ -73,11 +79,15 @@ Response Router::Handle(ServerContext& ctx, const Request& req, std::string remo
       return ErrorResponse(req, Status(ErrorCode::kInternal, e.what()));
     }
   }
-  if (path_matched) {
-    return ErrorResponse(
-        req, Status(ErrorCode::kUnsupported,
-                    fmt::format("method {} not allowed on {}", std::string(req.method_string()),
-                                std::string(req.target()))));
+  if (!allow.empty()) {
+    Response res = ErrorResponse(
+        req,
+        Status(ErrorCode::kUnsupported,
+               fmt::format("method {} not allowed on {} (allowed: {})",
+                           std::string(req.method_string()), std::string(req.target()), allow)));
+    res.result(http::status::method_not_allowed);
+    res.set(http::field::allow, allow);
+    return res;
   }
   return ErrorResponse(
       req, Status(ErrorCode::kNotFound, fmt::format("no route for {}", std::string(req.target()))));
