@@ -6,6 +6,7 @@
 //   num and channel carry over to later annotations, subtype does not.
 //   AUX (63): I bytes of text for the preceding annotation, padded to an even length.
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -118,6 +119,52 @@ Result<std::vector<Annotation>> ParseAnnotations(std::string_view data,
     if (a == 0) return error(at, "annotation code 0 (NOTQRS) with interval " + std::to_string(i));
     return error(at, "reserved annotation code " + std::to_string(a));
   }
+  return out;
+}
+
+Result<std::string> EncodeAnnotations(const std::vector<Annotation>& annotations) {
+  std::string out;
+  auto word = [&](unsigned a, unsigned i) {
+    const unsigned w = (a << 10) | (i & 0x3ff);
+    out.push_back(static_cast<char>(w & 0xff));
+    out.push_back(static_cast<char>(w >> 8));
+  };
+  auto invalid = [](size_t k, const std::string& what) {
+    return Status(ErrorCode::kInvalidArgument, "annotation " + std::to_string(k) + ": " + what);
+  };
+  int64_t time = 0;
+  int num = 0, chan = 0;
+  for (size_t k = 0; k < annotations.size(); ++k) {
+    const Annotation& a = annotations[k];
+    if (a.code < 1 || a.code > kMaxCode) return invalid(k, "code out of 1..49");
+    if (a.sample < time) return invalid(k, "not sorted by sample");
+    if (a.aux.size() > 255) return invalid(k, "aux longer than 255 bytes");
+    if (a.num < 0 || a.num > 1023 || a.channel < 0 || a.channel > 1023 || a.subtype < 0 ||
+        a.subtype > 1023)
+      return invalid(k, "num, chan or subtype out of 0..1023");
+    int64_t delta = a.sample - time;
+    if (delta > 1023) {
+      if (delta > INT32_MAX) return invalid(k, "interval beyond 2^31 samples");
+      const auto d = static_cast<uint32_t>(delta);
+      word(kSkip, 0);
+      out.push_back(static_cast<char>((d >> 16) & 0xff));
+      out.push_back(static_cast<char>(d >> 24));
+      out.push_back(static_cast<char>(d & 0xff));
+      out.push_back(static_cast<char>((d >> 8) & 0xff));
+      delta = 0;
+    }
+    word(static_cast<unsigned>(a.code), static_cast<unsigned>(delta));
+    time = a.sample;
+    if (a.num != num) word(kNum, static_cast<unsigned>(num = a.num));
+    if (a.subtype != 0) word(kSub, static_cast<unsigned>(a.subtype));
+    if (a.channel != chan) word(kChn, static_cast<unsigned>(chan = a.channel));
+    if (!a.aux.empty()) {
+      word(kAux, static_cast<unsigned>(a.aux.size()));
+      out += a.aux;
+      if (a.aux.size() & 1) out.push_back('\0');
+    }
+  }
+  word(0, 0);
   return out;
 }
 

@@ -75,6 +75,12 @@ struct Annotation {
 // MIT-format annotation file (binary), e.g. 100.atr.
 Result<std::vector<Annotation>> ParseAnnotations(std::string_view data,
                                                  std::string_view file_name = "annotations");
+// The MIT-format bytes of `annotations` (sorted by sample, codes 1..49, aux at most 255 bytes),
+// as WFDB's wrann writes them: an interval word per annotation (SKIP for intervals over 1023),
+// NUM/CHN when num/channel change, SUB for a non-zero subtype, AUX for text, then the end word.
+// ParseAnnotations(EncodeAnnotations(a)) == a. kInvalidArgument for unsorted input, a code out
+// of range or a longer aux.
+Result<std::string> EncodeAnnotations(const std::vector<Annotation>& annotations);
 // Mnemonic of an annotation code ("N", "V", "A", "+", "~", ...); "?" when unknown.
 std::string_view AnnotationMnemonic(int code);
 // True for beat annotations (QRS complexes) in the sense of ANSI/AAMI EC57 (N, L, R, B, A, a,

@@ -215,6 +215,72 @@ TEST(WfdbAnnotations, Errors) {
   EXPECT_TRUE(ParseAnnotations("").ok());
 }
 
+bool SameAnnotations(const std::vector<Annotation>& a, const std::vector<Annotation>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].sample != b[i].sample || a[i].code != b[i].code || a[i].subtype != b[i].subtype ||
+        a[i].channel != b[i].channel || a[i].num != b[i].num || a[i].aux != b[i].aux)
+      return false;
+  }
+  return true;
+}
+
+// The writer's bytes read back as what was written: intervals over 1023 (SKIP), num and channel
+// changes, subtypes, odd and even aux, an annotation at sample 0 and two at one sample.
+TEST(WfdbAnnotations, EncodeRoundTrips) {
+  std::vector<Annotation> in = {{0, 28, 0, 0, 0, "(N"},
+                                {0, 1, 0, 0, 0, ""},
+                                {1023, 1, 0, 0, 0, ""},
+                                {2047, 5, 3, 1, 7, ""},
+                                {2047 + 70000, 1, 0, 1, 7, "(AFIB"},
+                                {int64_t{1} << 31, 14, 0, 0, 2, ""}};
+  Result<std::string> bytes = EncodeAnnotations(in);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  Result<std::vector<Annotation>> back = ParseAnnotations(*bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(SameAnnotations(in, *back));
+  // Random annotation streams.
+  std::mt19937 rng(7);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<Annotation> r;
+    int64_t t = 0;
+    for (int k = 0; k < 200; ++k) {
+      t += rng() % 3 == 0 ? rng() % 100000 : rng() % 400;
+      Annotation a;
+      a.sample = t;
+      a.code = 1 + static_cast<int>(rng() % 49);
+      a.num = static_cast<int>(rng() % 4);
+      a.channel = static_cast<int>(rng() % 2);
+      a.subtype = rng() % 5 == 0 ? static_cast<int>(rng() % 8) : 0;
+      if (rng() % 7 == 0) a.aux = std::string(1 + rng() % 20, 'x');
+      r.push_back(a);
+    }
+    Result<std::string> b = EncodeAnnotations(r);
+    ASSERT_TRUE(b.ok());
+    Result<std::vector<Annotation>> p = ParseAnnotations(*b);
+    ASSERT_TRUE(p.ok());
+    EXPECT_TRUE(SameAnnotations(r, *p)) << "round " << round;
+  }
+  EXPECT_FALSE(EncodeAnnotations({{10, 1, 0, 0, 0, ""}, {5, 1, 0, 0, 0, ""}}).ok());  // unsorted
+  EXPECT_FALSE(EncodeAnnotations({{10, 0, 0, 0, 0, ""}}).ok());                       // code 0
+  EXPECT_FALSE(EncodeAnnotations({{10, 1, 0, 0, 0, std::string(256, 'a')}}).ok());
+  Result<std::string> empty = EncodeAnnotations({});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, std::string(2, '\0'));
+}
+
+// A reference annotation file re-encoded reads back equal.
+TEST(WfdbAnnotations, Mitdb100ReencodesToTheSameAnnotations) {
+  SKIP_WITHOUT(kMitdb);
+  Result<std::vector<Annotation>> ann = ReadAnnotations(kMitdb + "/100");
+  ASSERT_TRUE(ann.ok()) << ann.status().ToString();
+  Result<std::string> bytes = EncodeAnnotations(*ann);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  Result<std::vector<Annotation>> back = ParseAnnotations(*bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(SameAnnotations(*ann, *back));
+}
+
 TEST(WfdbRecord, Mitdb100ChecksumsAndBeats) {
   SKIP_WITHOUT(kMitdb);
   Result<Record> rec = ReadRecord(kMitdb + "/100");  // verifies initial values and checksums

@@ -22,7 +22,9 @@ TEST(Cli, EveryCommandHasHelp) {
                                         {"models", "list", "--help"},
                                         {"config", "--help"},
                                         {"config", "defaults", "--help"},
-                                        {"config", "check", "--help"}}) {
+                                        {"config", "check", "--help"},
+                                        {"ecg", "evaluate", "--help"},
+                                        {"ecg", "detect", "--help"}}) {
     std::vector<std::string> argv = {LingjingBinary()};
     argv.insert(argv.end(), args.begin(), args.end());
     std::string out;

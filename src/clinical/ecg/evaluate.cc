@@ -24,7 +24,10 @@ std::vector<int64_t> DetectBeats(const std::vector<int32_t>& samples, double rat
   return out;
 }
 
-Result<RecordScore> EvaluateRecord(const std::string& path, int lead, const Ec57Options& options) {
+namespace {
+
+// The record and its lead, checked; `samples` of that lead.
+Result<wfdb::Record> ReadLead(const std::string& path, int lead) {
   Result<wfdb::Record> rec = wfdb::ReadRecord(path);
   if (!rec.ok()) return rec.status();
   if (lead < 0 || lead >= static_cast<int>(rec->samples.size())) {
@@ -36,6 +39,25 @@ Result<RecordScore> EvaluateRecord(const std::string& path, int lead, const Ec57
   if (sig.samples_per_frame != 1) {
     return Status(ErrorCode::kUnsupported, path + ": lead with several samples per frame");
   }
+  return rec;
+}
+
+}  // namespace
+
+Result<RecordBeats> DetectRecord(const std::string& path, int lead) {
+  Result<wfdb::Record> rec = ReadLead(path, lead);
+  if (!rec.ok()) return rec.status();
+  RecordBeats b;
+  b.record = std::filesystem::path(path).filename().string();
+  b.rate_hz = rec->header.frequency_hz;
+  b.lead_name = rec->header.signals[static_cast<size_t>(lead)].description;
+  b.samples = DetectBeats(rec->samples[static_cast<size_t>(lead)], b.rate_hz);
+  return b;
+}
+
+Result<RecordScore> EvaluateRecord(const std::string& path, int lead, const Ec57Options& options) {
+  Result<wfdb::Record> rec = ReadLead(path, lead);
+  if (!rec.ok()) return rec.status();
   Result<std::vector<wfdb::Annotation>> ann = wfdb::ReadAnnotations(path);
   if (!ann.ok()) return ann.status();
   std::vector<int64_t> ref;
@@ -48,6 +70,7 @@ Result<RecordScore> EvaluateRecord(const std::string& path, int lead, const Ec57
   s.record = std::filesystem::path(path).filename().string();
   s.rate_hz = fs;
   s.duration_s = static_cast<double>(samples.size()) / fs;
+  s.lead_name = rec->header.signals[static_cast<size_t>(lead)].description;
   s.counts = CompareBeats(std::move(ref), DetectBeats(samples, fs), fs, options);
   return s;
 }

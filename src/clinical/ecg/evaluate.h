@@ -16,8 +16,18 @@ struct RecordScore {
   std::string record;
   double rate_hz = 0;
   double duration_s = 0;
+  std::string lead_name;  // the analysed signal's description in the header ("MLII", "V5")
   Ec57Counts counts;
 };
+
+// The detector's beats on one lead of a record (`lingjing ecg detect`): sample indices.
+struct RecordBeats {
+  std::string record;
+  double rate_hz = 0;
+  std::string lead_name;
+  std::vector<int64_t> samples;
+};
+Result<RecordBeats> DetectRecord(const std::string& path, int lead);
 
 // `path` is the record path without extension ("…/mitdb/100"); `lead` the signal index.
 Result<RecordScore> EvaluateRecord(const std::string& path, int lead,
