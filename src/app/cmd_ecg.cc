@@ -50,9 +50,12 @@ int RunEvaluate(const EcgEvaluateFlags& f) {
     std::cerr << "lingjing ecg evaluate: " << f.dir << ": no records with .hea and .atr\n";
     return 1;
   }
-  std::cout << fmt::format("{:<8} {:<5} {:>6} {:>7} {:>7} {:>5} {:>5} {:>8} {:>8}\n", "record",
-                           "lead", "fs", "beats", "TP", "FN", "FP", "Se%", "+P%");
+  std::cout << fmt::format("{:<8} {:<5} {:>6} {:>7} {:>7} {:>5} {:>5} {:>8} {:>8} {:>7}\n",
+                           "record", "lead", "fs", "beats", "TP", "FN", "FP", "Se%", "+P%",
+                           "excl_s");
   clinical::ecg::Ec57Counts gross;
+  double sum_se = 0, sum_pp = 0;
+  int scored = 0;
   int failures = 0;
   for (const std::string& r : records) {
     Result<clinical::ecg::RecordScore> s =
@@ -64,13 +67,23 @@ int RunEvaluate(const EcgEvaluateFlags& f) {
     }
     const auto& c = s->counts;
     gross += c;
-    std::cout << fmt::format("{:<8} {:<5} {:>6} {:>7} {:>7} {:>5} {:>5} {:>8.2f} {:>8.2f}\n", r,
-                             s->lead_name.substr(0, 5), s->rate_hz, c.tp + c.fn, c.tp, c.fn, c.fp,
-                             100 * c.Sensitivity(), 100 * c.PositivePredictivity());
+    sum_se += c.Sensitivity();
+    sum_pp += c.PositivePredictivity();
+    ++scored;
+    std::cout << fmt::format(
+        "{:<8} {:<5} {:>6} {:>7} {:>7} {:>5} {:>5} {:>8.2f} {:>8.2f} {:>7.1f}\n", r,
+        s->lead_name.substr(0, 5), s->rate_hz, c.tp + c.fn, c.tp, c.fn, c.fp, 100 * c.Sensitivity(),
+        100 * c.PositivePredictivity(), s->excluded_s);
   }
+  // EC57 asks for both: gross (events summed over records) and average (mean of the records'
+  // figures, every record weighing the same).
   std::cout << fmt::format("{:<8} {:<5} {:>6} {:>7} {:>7} {:>5} {:>5} {:>8.2f} {:>8.2f}\n", "gross",
                            "", "", gross.tp + gross.fn, gross.tp, gross.fn, gross.fp,
                            100 * gross.Sensitivity(), 100 * gross.PositivePredictivity());
+  if (scored > 0)
+    std::cout << fmt::format("{:<8} {:<5} {:>6} {:>7} {:>7} {:>5} {:>5} {:>8.2f} {:>8.2f}\n",
+                             "average", "", "", "", "", "", "", 100 * sum_se / scored,
+                             100 * sum_pp / scored);
   return failures == 0 ? 0 : 1;
 }
 

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <optional>
 
 namespace lj::clinical::ecg {
 
@@ -30,10 +32,21 @@ Ec57Counts CompareBeats(std::vector<int64_t> ref, std::vector<int64_t> det, doub
   std::sort(det.begin(), det.end());
   const auto window = static_cast<int64_t>(std::floor(options.match_window_s * rate_hz));
   const auto start = static_cast<int64_t>(std::ceil(options.start_s * rate_hz));
+  auto excluded = options.excluded;
+  std::sort(excluded.begin(), excluded.end());
+  // Scored: at or after `start` and in no excluded interval.
+  auto scored = [&](int64_t s) {
+    if (s < start) return false;
+    auto it = std::upper_bound(excluded.begin(), excluded.end(),
+                               std::pair<int64_t, int64_t>{s, INT64_MAX});
+    for (auto k = excluded.begin(); k != it; ++k)
+      if (s < k->second) return false;
+    return true;
+  };
   Ec57Counts c;
   size_t i = 0, j = 0;
-  auto fn = [&](int64_t r) { c.fn += r >= start; };
-  auto fp = [&](int64_t t) { c.fp += t >= start; };
+  auto fn = [&](int64_t r) { c.fn += scored(r); };
+  auto fp = [&](int64_t t) { c.fp += scored(t); };
   while (i < ref.size() && j < det.size()) {
     int64_t r = ref[i], t = det[j];
     if (t < r - window) {
@@ -49,7 +62,7 @@ Ec57Counts CompareBeats(std::vector<int64_t> ref, std::vector<int64_t> det, doub
       fn(r);
       ++i;
     } else {
-      c.tp += r >= start;
+      c.tp += scored(r);
       ++i;
       ++j;
     }
@@ -57,6 +70,30 @@ Ec57Counts CompareBeats(std::vector<int64_t> ref, std::vector<int64_t> det, doub
   for (; i < ref.size(); ++i) fn(ref[i]);
   for (; j < det.size(); ++j) fp(det[j]);
   return c;
+}
+
+std::vector<std::pair<int64_t, int64_t>> ExcludedIntervals(const std::vector<ReferenceMark>& marks,
+                                                           int num_signals) {
+  constexpr int kNoise = 14, kVfOn = 32, kVfOff = 33;
+  const int all = num_signals >= 1 && num_signals <= 4 ? (1 << num_signals) - 1 : 0xf;
+  auto unreadable = [&](int subtype) {
+    if (subtype == 0x3ff || subtype == 0xff) return true;  // -1: every signal unreadable
+    return ((subtype >> 4) & all) == all;
+  };
+  std::vector<std::pair<int64_t, int64_t>> out;
+  std::optional<int64_t> vf, shutdown;
+  for (const ReferenceMark& m : marks) {
+    if (m.code == kVfOn && !vf) vf = m.sample;
+    if (m.code == kVfOff && vf) out.emplace_back(*vf, m.sample), vf.reset();
+    if (m.code == kNoise) {
+      if (shutdown) out.emplace_back(*shutdown, m.sample), shutdown.reset();
+      if (unreadable(m.subtype)) shutdown = m.sample;
+    }
+  }
+  if (vf) out.emplace_back(*vf, INT64_MAX);
+  if (shutdown) out.emplace_back(*shutdown, INT64_MAX);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace lj::clinical::ecg

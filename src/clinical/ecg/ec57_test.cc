@@ -73,6 +73,40 @@ TEST(Ec57, StartOfScoringBoundary) {
   EXPECT_EQ(straddle.fp, 0);
 }
 
+// VF and all-signals-unreadable segments are not scored: events in them count nowhere, events
+// outside count as usual; the interval's end is outside it.
+TEST(Ec57, ExcludedIntervalsAreNotScored) {
+  Ec57Options o;
+  o.start_s = 0;
+  o.excluded = {{1000, 2000}, {5000, 5600}};
+  // 1000..1999 excluded: a missed beat (1500) and a false detection (1800) in it count nowhere.
+  Ec57Counts c = CompareBeats({500, 1500, 2000, 2500, 5200}, {500, 1800, 2000, 2500, 5300}, 100, o);
+  EXPECT_EQ(c.tp, 3);  // 500, 2000 (the end is scored), 2500
+  EXPECT_EQ(c.fn, 0);
+  EXPECT_EQ(c.fp, 0);
+}
+
+TEST(Ec57, ExcludedIntervalsFromReferenceAnnotations) {
+  constexpr int kN = 1, kNoise = 14, kVfOn = 32, kVfOff = 33;
+  // VF from 1000 to 2000; noise with both of two signals unreadable (bits 4 and 5) from 3000,
+  // noise cleared at 3500; one signal unreadable (bit 4 only) from 4000: not a shutdown; an
+  // unreadable-all (-1, stored 0x3ff) from 6000 to the end; a VFON without VFOFF at 8000.
+  const std::vector<ReferenceMark> marks = {
+      {10, kN, 0},          {1000, kVfOn, 0},      {2000, kVfOff, 0},
+      {3000, kNoise, 0x30}, {3500, kNoise, 0},     {4000, kNoise, 0x10},
+      {4500, kNoise, 0},    {6000, kNoise, 0x3ff}, {8000, kVfOn, 0}};
+  const auto iv = ExcludedIntervals(marks, 2);
+  ASSERT_EQ(iv.size(), 4u);
+  EXPECT_EQ(iv[0], (std::pair<int64_t, int64_t>{1000, 2000}));
+  EXPECT_EQ(iv[1], (std::pair<int64_t, int64_t>{3000, 3500}));
+  EXPECT_EQ(iv[2].first, 6000);
+  EXPECT_EQ(iv[2].second, INT64_MAX);
+  EXPECT_EQ(iv[3].first, 8000);
+  // With three signals, bits 4 and 5 leave one readable: no shutdown.
+  EXPECT_EQ(ExcludedIntervals({{3000, kNoise, 0x30}, {3500, kNoise, 0}}, 3).size(), 0u);
+  EXPECT_EQ(ExcludedIntervals({{3000, kNoise, 0x70}, {3500, kNoise, 0}}, 3).size(), 1u);
+}
+
 TEST(Ec57, UnsortedInputAndGross) {
   Ec57Counts a = Cmp({300, 100, 200}, {200, 300, 100});
   EXPECT_EQ(a.tp, 3);

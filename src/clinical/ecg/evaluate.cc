@@ -61,9 +61,14 @@ Result<RecordScore> EvaluateRecord(const std::string& path, int lead, const Ec57
   Result<std::vector<wfdb::Annotation>> ann = wfdb::ReadAnnotations(path);
   if (!ann.ok()) return ann.status();
   std::vector<int64_t> ref;
+  std::vector<ReferenceMark> marks;
   for (const wfdb::Annotation& a : *ann) {
     if (wfdb::IsBeat(a.code)) ref.push_back(a.sample);
+    marks.push_back({a.sample, a.code, a.subtype});
   }
+  Ec57Options scoring = options;
+  for (const auto& iv : ExcludedIntervals(marks, static_cast<int>(rec->header.signals.size())))
+    scoring.excluded.push_back(iv);
   double fs = rec->header.frequency_hz;
   const auto& samples = rec->samples[static_cast<size_t>(lead)];
   RecordScore s;
@@ -71,7 +76,12 @@ Result<RecordScore> EvaluateRecord(const std::string& path, int lead, const Ec57
   s.rate_hz = fs;
   s.duration_s = static_cast<double>(samples.size()) / fs;
   s.lead_name = rec->header.signals[static_cast<size_t>(lead)].description;
-  s.counts = CompareBeats(std::move(ref), DetectBeats(samples, fs), fs, options);
+  for (const auto& [from, to] : scoring.excluded) {
+    const int64_t a = std::max<int64_t>(from, 0);
+    const int64_t b = std::min<int64_t>(to, static_cast<int64_t>(samples.size()));
+    if (b > a) s.excluded_s += static_cast<double>(b - a) / fs;
+  }
+  s.counts = CompareBeats(std::move(ref), DetectBeats(samples, fs), fs, scoring);
   return s;
 }
 

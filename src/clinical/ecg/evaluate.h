@@ -17,6 +17,7 @@ struct RecordScore {
   double rate_hz = 0;
   double duration_s = 0;
   std::string lead_name;  // the analysed signal's description in the header ("MLII", "V5")
+  double excluded_s = 0;  // VF and all-signals-unreadable time left out (ExcludedIntervals)
   Ec57Counts counts;
 };
 
