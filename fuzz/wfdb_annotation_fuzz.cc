@@ -19,6 +19,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Check(a.sample >= 0 && a.code >= 1 && a.code <= 49 && a.aux.size() < 1024);
       lj::fuzz::Touch(lj::wfdb::AnnotationMnemonic(a.code));
     }
+    // What the writer accepts reads back equal (it refuses unsorted times and long aux).
+    auto enc = lj::wfdb::EncodeAnnotations(*ann);
+    if (enc.ok()) {
+      auto back = lj::wfdb::ParseAnnotations(*enc, "re.atr");
+      Check(back.ok() && back->size() == ann->size());
+      for (size_t i = 0; i < ann->size(); ++i) {
+        const auto &x = (*ann)[i], &y = (*back)[i];
+        Check(x.sample == y.sample && x.code == y.code && x.subtype == y.subtype &&
+              x.channel == y.channel && x.num == y.num && x.aux == y.aux);
+      }
+    } else {
+      Check(enc.status().code() == lj::ErrorCode::kInvalidArgument);
+    }
   } else {
     Check(ann.status().code() == lj::ErrorCode::kParseError);
   }
