@@ -65,9 +65,10 @@ std::string_view EpisodeName(EpisodeKind k) {
 Course::Course(CourseSpec spec, uint64_t seed) : spec_(spec) {
   Rng rng(seed ^ 0xC0C5E);
   tech_phase_s_ = rng.Uniform(600, 8 * 3600.0);
+  windows_ = MakeWindows();
 }
 
-std::vector<Course::Window> Course::Windows() const {
+std::vector<Course::Window> Course::MakeWindows() const {
   const double t0 = spec_.start_s;
   switch (spec_.kind) {
     case CourseKind::kStable:
@@ -103,7 +104,7 @@ CourseState Course::At(double t) const {
     s.oxygen = true;
     s.d_rr = 8;
   }
-  for (const Window& w : Windows()) {
+  for (const Window& w : windows_) {
     if (!InWindow(t, w.start, w.period, w.offset, w.len)) continue;
     switch (w.kind) {
       case EpisodeKind::kDesaturation:
@@ -135,7 +136,7 @@ std::vector<Episode> Course::Episodes(double from_s, double to_s) const {
     out.push_back({EpisodeKind::kSepsis, spec_.start_s, kInf});
   if (spec_.kind == CourseKind::kRespiratory)
     out.push_back({EpisodeKind::kChronicRespiratory, -kInf, kInf});
-  for (const Window& w : Windows()) {
+  for (const Window& w : windows_) {
     // Cycles k >= 0 whose window [start + k period + offset, ... + len) overlaps [from, to).
     const double first = std::floor((from_s - w.start - w.offset - w.len) / w.period);
     for (double k = std::max(0.0, first);; ++k) {

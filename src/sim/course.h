@@ -74,10 +74,11 @@ class Course {
     EpisodeKind kind;
     double start, period, offset, len;
   };
-  std::vector<Window> Windows() const;
+  std::vector<Window> MakeWindows() const;
 
   CourseSpec spec_;
-  double tech_phase_s_ = 0;  // seeded offset of the stable patients' technical events
+  double tech_phase_s_ = 0;      // seeded offset of the stable patients' technical events
+  std::vector<Window> windows_;  // the schedule, made once (At runs per sample)
 };
 
 }  // namespace lj::sim
