@@ -14,7 +14,8 @@
 // Every call answers a FhirResult: an HTTP status and a resource, a Bundle or an
 // OperationOutcome. Hostile input is answered with an OperationOutcome, never a crash.
 // Invariants: a transaction applies all of its entries or none; Observation ids are stable
-// ("<series id>-<epoch ms>") for as long as the history holds the sample.
+// and unique ("<series id>-<t ns>-<k>", k = the sample's ordinal among the series' samples at
+// exactly that time) for as long as the history holds the sample.
 // Thread-safety: every method is safe to call from any thread. The service is a
 // graph::GraphListener: register it with graph.AddListener(); its callbacks only queue the
 // change (they never call back into the graph), a worker thread applies it.

@@ -2,6 +2,8 @@
 // parameter edge cases, paging, read by id, $lastn; every Observation through the profile check.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "fhir/test_util.h"
 #include "fhir/vitals_checker.h"
 
@@ -201,6 +203,64 @@ TEST_F(ObservationTest, ReadByIdRoundTrips) {
     EXPECT_EQ(nf.status, 404) << bad;
     EXPECT_EQ(nf.body["issue"][0]["code"], "not-found") << bad;
   }
+}
+
+// Readings that share a timestamp (a device sending seconds, a batch of three) are distinct
+// Observations with distinct, stable ids; each reads back by its id; pages never split or lose
+// them; a BP panel pairs the k-th systolic of that instant with the k-th diastolic.
+TEST_F(ObservationTest, ReadingsThatShareATimestampHaveDistinctIdsAndPanelsPairInOrder) {
+  Admit("bed-1", "patient-1", kT0);
+  const int64_t t = kT0 + 10 * kSecond;
+  for (double v : {70.0, 71.0, 72.0}) Vital("monitor-1", "hr", t, v);
+  const int64_t tb = kT0 + 20 * kSecond;
+  Vital("monitor-1", "nibpSys", tb, 120);
+  Vital("monitor-1", "nibpDia", tb, 80);
+  Vital("monitor-1", "nibpSys", tb, 140);
+  Vital("monitor-1", "nibpDia", tb, 90);
+
+  std::vector<Json> hr = Obs({{"patient", "patient-1"}, {"code", "8867-4"}, {"_sort", "date"}});
+  ASSERT_EQ(hr.size(), 3u);
+  std::set<std::string> ids;
+  for (size_t i = 0; i < hr.size(); ++i) {
+    ids.insert(hr[i]["id"].get<std::string>());
+    EXPECT_EQ(hr[i]["valueQuantity"]["value"], 70.0 + static_cast<double>(i));
+    FhirResult r = service_->Read("Observation", hr[i]["id"].get<std::string>());
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_EQ(r.body, hr[i]);
+  }
+  EXPECT_EQ(ids.size(), 3u);
+  // The same ids on a second search (stable), and page by page, one per page, both directions.
+  for (const char* sort : {"date", "-date"}) {
+    Params p = {{"patient", "patient-1"}, {"code", "8867-4"}, {"_count", "1"}, {"_sort", sort}};
+    std::vector<std::string> paged;
+    for (int pages = 0; pages < 10; ++pages) {
+      Json bundle;
+      for (const Json& o : Obs(p, &bundle)) paged.push_back(o["id"]);
+      std::optional<Params> next = LinkParams(bundle);
+      if (!next) break;
+      p = *next;
+    }
+    EXPECT_EQ(std::set<std::string>(paged.begin(), paged.end()), ids) << sort;
+    EXPECT_EQ(paged.size(), 3u) << sort;
+  }
+  // An id of the older form (<series>-<epoch ms>) still reads: the first sample of that ms.
+  const std::string id0 = hr[0]["id"].get<std::string>();
+  const std::string legacy = id0.substr(0, id0.find('-')) + "-" + std::to_string(t / 1'000'000);
+  FhirResult old = service_->Read("Observation", legacy);
+  ASSERT_EQ(old.status, 200) << old.body.dump();
+  EXPECT_EQ(old.body["valueQuantity"]["value"], 70.0);
+
+  std::vector<Json> bp = Obs({{"patient", "patient-1"}, {"code", "85354-9"}, {"_sort", "date"}});
+  ASSERT_EQ(bp.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    std::map<std::string, double> comp;
+    for (const Json& c : bp[i]["component"])
+      if (c.contains("valueQuantity"))
+        comp[c["code"]["coding"][0]["code"].get<std::string>()] = c["valueQuantity"]["value"];
+    EXPECT_EQ(comp["8480-6"], i == 0 ? 120 : 140);
+    EXPECT_EQ(comp["8462-4"], i == 0 ? 80 : 90) << "the diastolic of the same reading";
+  }
+  EXPECT_NE(bp[0]["id"], bp[1]["id"]);
 }
 
 TEST_F(ObservationTest, LastNReturnsTheNewestPerCode) {

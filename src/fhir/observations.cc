@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "fhir/vitals.h"
 
@@ -28,10 +29,13 @@ struct Hit {
   int64_t t;
   const Source* src;
   double v;
+  int k = 0;  // ordinal among the series' samples at exactly t (ObservationId)
 };
 
 bool Before(const Hit& a, const Hit& b) {
-  return a.t != b.t ? a.t < b.t : a.src->series < b.src->series;
+  if (a.t != b.t) return a.t < b.t;
+  if (a.src->series != b.src->series) return a.src->series < b.src->series;
+  return a.k < b.k;
 }
 
 std::vector<std::string> Targets(graph::TwinGraph& g, const std::string& twin, const char* name) {
@@ -70,10 +74,14 @@ std::vector<Source> Sources(FhirService::Impl& s, const std::string& patient,
   return out;
 }
 
+// Every read starts at a range bound that never splits the samples of one timestamp (all of
+// them are >= the bound or none), so ordinals counted within a read are the series' own.
 void Append(const history::SeriesData& d, const Source* src, std::vector<Hit>* out) {
+  int k = 0;
   for (size_t i = 0; i < d.t_ns.size(); ++i) {
     double v = !d.f64.empty() ? d.f64[i] : i < d.i64.size() ? static_cast<double>(d.i64[i]) : 0;
-    out->push_back({d.t_ns[i], src, v});
+    k = i > 0 && d.t_ns[i] == d.t_ns[i - 1] ? k + 1 : 0;
+    out->push_back({d.t_ns[i], src, v, k});
   }
 }
 
@@ -113,7 +121,12 @@ struct ObsQuery {
   TimeRange range;
   bool descending = true;
   size_t count = 0;
-  std::optional<std::pair<int64_t, SeriesId>> cursor;
+  struct Cursor {
+    int64_t t = 0;
+    SeriesId series = 0;
+    int k = 0;  // the last returned sample's ordinal at t (older cursors: every one at t)
+  };
+  std::optional<Cursor> cursor;
   Params self;     // parameters echoed in links (no _cursor)
   size_t max = 1;  // $lastn
 };
@@ -160,18 +173,26 @@ Status ParseObsQuery(FhirService::Impl& s, const Params& params, bool lastn, Obs
       std::optional<std::string> raw = UnBase64Url(v);
       int64_t t = 0;
       uint32_t series = 0;
+      int k = std::numeric_limits<int>::max();
       char dir = raw && raw->size() > 2 && (*raw)[1] == ':' ? (*raw)[0] : 0;
       size_t colon = raw ? raw->find(':', 2) : std::string::npos;
       bool ok = (dir == 'a' || dir == 'd') && colon != std::string::npos;
       if (ok) {
         const char* b = raw->data();
+        const char* end = b + raw->size();
+        size_t colon2 = raw->find(':', colon + 1);
+        const char* series_end = colon2 == std::string::npos ? end : b + colon2;
         auto r1 = std::from_chars(b + 2, b + colon, t);
-        auto r2 = std::from_chars(b + colon + 1, b + raw->size(), series);
+        auto r2 = std::from_chars(b + colon + 1, series_end, series);
         ok = r1.ec == std::errc() && r1.ptr == b + colon && r2.ec == std::errc() &&
-             r2.ptr == b + raw->size() && t < kMax;
+             r2.ptr == series_end && t < kMax;
+        if (ok && colon2 != std::string::npos) {
+          auto r3 = std::from_chars(series_end + 1, end, k);
+          ok = r3.ec == std::errc() && r3.ptr == end && k >= 0;
+        }
       }
       if (!ok) return Invalid("", "_cursor: not a cursor this server issued");
-      q->cursor = {t, series};
+      q->cursor = ObsQuery::Cursor{t, series, k};
       q->descending = dir == 'd';
       continue;
     } else {
@@ -204,18 +225,21 @@ FhirResult SearchObservations(FhirService::Impl& s, const Params& params) {
     if (!b->empty()) total += b->front().count;
     if (q.count == 0) continue;
     int64_t from = src.range.from, to = src.range.to;
-    if (q.cursor && !q.descending) from = std::max(from, q.cursor->first);
-    if (q.cursor && q.descending) to = std::min(to, q.cursor->first + 1);
+    if (q.cursor && !q.descending) from = std::max(from, q.cursor->t);
+    if (q.cursor && q.descending) to = std::min(to, q.cursor->t + 1);
     Status st = q.descending ? Newest(*s.history, src, from, to, q.count + 2, &hits)
                              : Oldest(*s.history, src, from, to, q.count + 2, &hits);
     if (!st.ok()) return Fail(st);
   }
-  if (q.cursor) {  // drop what the previous pages returned
-    Hit c{q.cursor->first, nullptr, 0};
+  if (q.cursor) {  // drop what the previous pages returned: the cursor and all before it
+    const ObsQuery::Cursor& c = *q.cursor;
     std::erase_if(hits, [&](const Hit& h) {
-      bool before = h.t != c.t ? h.t < c.t : h.src->series < q.cursor->second;
-      bool same = h.t == c.t && h.src->series == q.cursor->second;
-      return same || (q.descending ? !before : before);
+      if (h.t != c.t) return q.descending ? h.t > c.t : h.t < c.t;
+      if (h.src->series != c.series)
+        return q.descending ? h.src->series > c.series : h.src->series < c.series;
+      if (c.k == std::numeric_limits<int>::max())
+        return true;  // an older cursor: all of (t, series)
+      return q.descending ? h.k >= c.k : h.k <= c.k;
     });
   }
   std::sort(hits.begin(), hits.end(),
@@ -224,14 +248,19 @@ FhirResult SearchObservations(FhirService::Impl& s, const Params& params) {
   if (more) hits.resize(q.count);
   std::vector<Json> resources;
   for (const Hit& h : hits)
-    resources.push_back(ObservationJson(s, *h.src->vital, h.src->ctx, h.src->series, h.t, h.v));
+    resources.push_back(
+        ObservationJson(s, *h.src->vital, h.src->ctx, h.src->series, h.t, h.k, h.v));
   Params self = q.self, next = q.self;
+  auto cursor_text = [&](int64_t t, SeriesId series, int k) {
+    if (k == std::numeric_limits<int>::max())
+      return Base64Url(fmt::format("{}:{}:{}", q.descending ? 'd' : 'a', t, series));
+    return Base64Url(fmt::format("{}:{}:{}:{}", q.descending ? 'd' : 'a', t, series, k));
+  };
   if (q.cursor)
-    self.emplace_back("_cursor", Base64Url(fmt::format("{}:{}:{}", q.descending ? 'd' : 'a',
-                                                       q.cursor->first, q.cursor->second)));
+    self.emplace_back("_cursor", cursor_text(q.cursor->t, q.cursor->series, q.cursor->k));
   if (more)
-    next.emplace_back("_cursor", Base64Url(fmt::format("{}:{}:{}", q.descending ? 'd' : 'a',
-                                                       hits.back().t, hits.back().src->series)));
+    next.emplace_back("_cursor",
+                      cursor_text(hits.back().t, hits.back().src->series, hits.back().k));
   return Ok(Searchset(s.opt.base_url, "Observation", self, std::move(resources), total,
                       more ? &next : nullptr));
 }
@@ -251,7 +280,7 @@ FhirResult LastNObservations(FhirService::Impl& s, const Params& params) {
     std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return Before(b, a); });
     if (hits.size() > q.max) hits.resize(q.max);
     for (const Hit& h : hits)
-      resources.push_back(ObservationJson(s, v, h.src->ctx, h.src->series, h.t, h.v));
+      resources.push_back(ObservationJson(s, v, h.src->ctx, h.src->series, h.t, h.k, h.v));
   }
   size_t n = resources.size();
   Json bundle =
@@ -261,30 +290,48 @@ FhirResult LastNObservations(FhirService::Impl& s, const Params& params) {
 
 FhirResult ReadObservation(FhirService::Impl& s, const std::string& id) {
   auto missing = [&] { return Fail(NotFound(fmt::format("Observation/{} is not known", id))); };
+  // "<series>-<t_ns>-<k>" (ObservationId), or the older "<series>-<epoch ms>": the first sample
+  // of that millisecond.
+  const char* b = id.data();
+  const char* end = b + id.size();
   size_t dash = id.find('-');
-  uint32_t series = 0;
-  int64_t ms = 0;
   if (dash == std::string::npos || !s.history) return missing();
-  auto r1 = std::from_chars(id.data(), id.data() + dash, series);
-  auto r2 = std::from_chars(id.data() + dash + 1, id.data() + id.size(), ms);
-  if (r1.ec != std::errc() || r1.ptr != id.data() + dash || r2.ec != std::errc() ||
-      r2.ptr != id.data() + id.size() || ms > kMax / 2'000'000 || ms < -kMax / 2'000'000)
-    return missing();
+  uint32_t series = 0;
+  int64_t t = 0;
+  auto r1 = std::from_chars(b, b + dash, series);
+  auto r2 = std::from_chars(b + dash + 1, end, t);  // t may be negative ("5--1000-0")
+  if (r1.ec != std::errc() || r1.ptr != b + dash || r2.ec != std::errc()) return missing();
+  int64_t from = 0, to = 0;
+  size_t ordinal = 0;
+  if (r2.ptr == end) {  // legacy: milliseconds
+    if (t > kMax / 2'000'000 || t < -kMax / 2'000'000) return missing();
+    from = t * 1'000'000, to = from + 1'000'000;
+  } else {
+    int k = 0;
+    if (*r2.ptr != '-') return missing();
+    auto r3 = std::from_chars(r2.ptr + 1, end, k);
+    if (r3.ec != std::errc() || r3.ptr != end || k < 0 || k > 1'000'000 || t == kMax)
+      return missing();
+    from = t, to = t + 1, ordinal = static_cast<size_t>(k);
+  }
   Result<history::SeriesInfo> info = s.history->Info(series);
   if (!info.ok()) return missing();
   const Vital* v = VitalForTelemetry(info->telemetry);
   if (!v) return missing();
-  Result<history::SeriesData> d = s.history->Read(series, ms * 1'000'000, (ms + 1) * 1'000'000, 1);
-  if (!d.ok() || d->t_ns.empty()) return missing();
-  const int64_t t = d->t_ns[0];
-  const double value = !d->f64.empty() ? d->f64[0] : !d->i64.empty() ? d->i64[0] : 0;
+  Result<history::SeriesData> d = s.history->Read(series, from, to, ordinal + 1);
+  if (!d.ok() || d->t_ns.size() <= ordinal) return missing();
+  const int64_t at = d->t_ns[ordinal];
+  const double value = !d->f64.empty()   ? d->f64[ordinal]
+                       : !d->i64.empty() ? static_cast<double>(d->i64[ordinal])
+                                         : 0;
   for (const EncounterRow& e : s.encounters) {
-    if (t < e.start_ns || t >= e.end_ns.value_or(kMax)) continue;
+    if (at < e.start_ns || at >= e.end_ns.value_or(kMax)) continue;
     std::vector<std::string> devices = Targets(s.graph, e.bed, "hasDevice");
     std::vector<std::string> worn = Targets(s.graph, e.patient, "wears");
     devices.insert(devices.end(), worn.begin(), worn.end());
     if (std::find(devices.begin(), devices.end(), info->twin) == devices.end()) continue;
-    return Ok(ObservationJson(s, *v, {e.patient, EncounterId(e), info->twin}, series, t, value));
+    return Ok(ObservationJson(s, *v, {e.patient, EncounterId(e), info->twin}, series, at,
+                              static_cast<int>(ordinal), value));
   }
   return missing();  // a sample outside every encounter belongs to no patient
 }

@@ -26,7 +26,7 @@ Json Concept(const std::vector<LoincCode>& codes, const char* text) {
 
 // The value of `telemetry` on `device` nearest to t within ±1 s.
 std::optional<double> ValueNear(history::HistoryStore& h, const std::string& device,
-                                const char* telemetry, int64_t t) {
+                                const char* telemetry, int64_t t, int ordinal) {
   std::optional<history::SeriesId> id = h.Find(device, telemetry);
   if (!id) return std::nullopt;
   Result<history::SeriesData> d = h.Read(*id, t - kComponentWindowNs, t + kComponentWindowNs, 64);
@@ -34,6 +34,13 @@ std::optional<double> ValueNear(history::HistoryStore& h, const std::string& dev
   size_t best = 0;
   for (size_t i = 1; i < d->t_ns.size(); ++i)
     if (std::llabs(d->t_ns[i] - t) < std::llabs(d->t_ns[best] - t)) best = i;
+  // Readings that share the timestamp exactly pair up in order (the k-th systolic of that
+  // instant with the k-th diastolic), when the component has as many.
+  if (d->t_ns[best] == t) {
+    size_t k = best;
+    for (int n = 0; n < ordinal && k + 1 < d->t_ns.size() && d->t_ns[k + 1] == t; ++n) ++k;
+    if (static_cast<int>(k - best) == ordinal) best = k;
+  }
   if (!d->f64.empty()) return d->f64[best];
   if (!d->i64.empty()) return static_cast<double>(d->i64[best]);
   return std::nullopt;
@@ -99,16 +106,15 @@ bool VitalMatches(const Vital& v, const std::vector<Token>& codes) {
   return false;
 }
 
-std::string ObservationId(history::SeriesId series, int64_t t_ns) {
-  int64_t ms = t_ns / 1'000'000 - (t_ns % 1'000'000 < 0 ? 1 : 0);  // floor
-  return fmt::format("{}-{}", series, ms);
+std::string ObservationId(history::SeriesId series, int64_t t_ns, int ordinal) {
+  return fmt::format("{}-{}-{}", series, t_ns, ordinal);
 }
 
 Json ObservationJson(const FhirService::Impl& s, const Vital& v, const ObsContext& ctx,
-                     history::SeriesId series, int64_t t_ns, double value) {
+                     history::SeriesId series, int64_t t_ns, int ordinal, double value) {
   Json obs = {
       {"resourceType", "Observation"},
-      {"id", ObservationId(series, t_ns)},
+      {"id", ObservationId(series, t_ns, ordinal)},
       {"meta", {{"profile", Json::array({kVitalSigns, v.profile})}}},
       {"status", "final"},
       {"category", Json::array({{{"coding", Json::array({{{"system", kObsCategory},
@@ -128,10 +134,10 @@ Json ObservationJson(const FhirService::Impl& s, const Vital& v, const ObsContex
   }
   Json comps = Json::array();
   for (const VitalComponent& c : v.components) {
-    std::optional<double> cv = std::string_view(c.telemetry) == v.telemetry
-                                   ? std::optional<double>(value)
-                               : s.history ? ValueNear(*s.history, ctx.device, c.telemetry, t_ns)
-                                           : std::nullopt;
+    std::optional<double> cv =
+        std::string_view(c.telemetry) == v.telemetry ? std::optional<double>(value)
+        : s.history ? ValueNear(*s.history, ctx.device, c.telemetry, t_ns, ordinal)
+                    : std::nullopt;
     Json comp = {{"code", Concept({c.code}, c.code.display)}};
     if (cv) {
       comp["valueQuantity"] = Quantity(*cv, v);

@@ -42,9 +42,14 @@ struct ObsContext {
   std::string device;     // twin id of the monitor
 };
 
-std::string ObservationId(history::SeriesId series, int64_t t_ns);
-// One Observation. For panels, components are looked up on `device` in history at t (±1 s).
+// "<series>-<t_ns>-<k>": the k-th (from 0) sample of the series at exactly t_ns — unique and
+// stable however many readings share a timestamp. (Ids of the form "<series>-<epoch ms>", given
+// out before, still read: the first sample of that millisecond.)
+std::string ObservationId(history::SeriesId series, int64_t t_ns, int ordinal);
+// One Observation. For panels, components are looked up on `device` in history: the
+// `ordinal`-th sample at exactly t when there is one (readings that share a timestamp pair up in
+// order), else the nearest within ±1 s.
 Json ObservationJson(const FhirService::Impl& s, const Vital& v, const ObsContext& ctx,
-                     history::SeriesId series, int64_t t_ns, double value);
+                     history::SeriesId series, int64_t t_ns, int ordinal, double value);
 
 }  // namespace lj::fhir
