@@ -2,8 +2,6 @@
 // makes the HL7 feed's own service token and stores an ORU^R01 of a simulated monitor (the
 // simulator leaves that monitor to the feed meanwhile); a configuration that cannot start fails
 // before any port is opened.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,25 +21,17 @@ using namespace std::chrono_literals;
 // One MLLP exchange on 127.0.0.1:port: sends `msg` framed (VT msg FS CR), returns the ACK's
 // text ("" when the connection failed or no frame came back within 20 s).
 std::string MllpExchange(uint16_t port, const std::string& msg) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = ConnectTcp(port);
   if (fd < 0) return "";
   timeval tv{20, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string ack;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    const std::string frame = "\x0b" + msg + "\x1c\x0d";
-    if (::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL) ==
-        static_cast<ssize_t>(frame.size())) {
-      char buf[4096];
-      while (ack.find("\x1c\x0d") == std::string::npos) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        ack.append(buf, static_cast<size_t>(n));
-      }
+  if (SendAll(fd, "\x0b" + msg + "\x1c\x0d")) {
+    char buf[4096];
+    while (ack.find("\x1c\x0d") == std::string::npos) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      ack.append(buf, static_cast<size_t>(n));
     }
   }
   ::close(fd);

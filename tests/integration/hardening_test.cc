@@ -22,36 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A raw TCP connection to 127.0.0.1:port (-1 on failure).
-int Connect(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool SendAll(int fd, const std::string& s) {
-  return send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
-}
-
-// True when the peer closed `fd` (EOF or reset) within `timeout`; false when it stays open.
-bool ClosedWithin(int fd, std::chrono::milliseconds timeout) {
-  pollfd p{fd, POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (n == 0) return true;
-    if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
-  }
-}
-
 std::string Config(const std::string& name, const std::string& text) {
   const std::string path = MakeTempDir("lj-it-conf") + "/" + name;
   std::ofstream(path) << text;
@@ -74,7 +44,7 @@ TEST(Hardening, SlowHeadersAreDroppedWhileOthersAreServed) {
   auto s =
       Server::Start("serve", {"--config", Config("slow.toml", "[server]\nheader_timeout_s = 2\n")});
   ASSERT_TRUE(s);
-  int fd = Connect(s->port);
+  int fd = ConnectTcp(s->port);
   ASSERT_GE(fd, 0);
   ASSERT_TRUE(SendAll(fd, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
   // A header line every 300 ms, never finishing: the connection must be closed (at ~2 s).
@@ -91,7 +61,7 @@ TEST(Hardening, OversizeHeaderGets431AndOneAddressHoldsAtMostItsShareOfConnectio
   auto s = Server::Start(
       "serve", {"--config", Config("conn.toml", "[server]\nmax_connections_per_ip = 4\n")});
   ASSERT_TRUE(s);
-  int big = Connect(s->port);
+  int big = ConnectTcp(s->port);
   ASSERT_GE(big, 0);
   ASSERT_TRUE(SendAll(big, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " +
                                std::string(20000, 'a') + "\r\n\r\n"));
@@ -105,7 +75,7 @@ TEST(Hardening, OversizeHeaderGets431AndOneAddressHoldsAtMostItsShareOfConnectio
   // Eight idle connections from one address: at most four stay open, the rest are closed at
   // once (one of the four may still be held by an earlier request closing).
   std::vector<int> fds;
-  for (int i = 0; i < 8; ++i) fds.push_back(Connect(s->port));
+  for (int i = 0; i < 8; ++i) fds.push_back(ConnectTcp(s->port));
   int closed = 0;
   for (int fd : fds) closed += ClosedWithin(fd, 1000ms) ? 1 : 0;
   EXPECT_GE(closed, 4);

@@ -96,6 +96,13 @@ class Mosquitto {
   std::string dir_;
 };
 
+// Raw TCP for protocol-level tests: a connection to 127.0.0.1:port (from the loopback source
+// address `from` when given, e.g. "127.0.0.2"), -1 on failure; all of `s` sent; and whether the
+// peer closed `fd` (EOF or reset, pending data drained) within `timeout`.
+int ConnectTcp(uint16_t port, const char* from = nullptr);
+bool SendAll(int fd, const std::string& s);
+bool ClosedWithin(int fd, std::chrono::milliseconds timeout);
+
 // Runs a command to completion (bounded), returning exit status; output appended to `out`.
 int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr);
 

@@ -34,35 +34,6 @@ std::string Config(const std::string& text) {
   return path;
 }
 
-// A TCP connection to 127.0.0.1:port from source address `from` (another loopback address).
-int ConnectFrom(uint16_t port, const char* from) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in src{};
-  src.sin_family = AF_INET;
-  inet_pton(AF_INET, from, &src.sin_addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
-    close(fd);
-    return -1;
-  }
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool ClosedWithin(int fd, std::chrono::milliseconds timeout) {
-  pollfd p{fd, POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
-  char buf[512];
-  ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-}
-
 int64_t RssKiB(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(in, line);)
@@ -79,7 +50,7 @@ TEST(ResourceLimits, IdleConnectionsFromManyAddressesCannotExhaustFileDescriptor
   int refused = 0;
   for (const char* from : {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"}) {
     for (int i = 0; i < 80; ++i) {
-      int fd = ConnectFrom(s->port, from);
+      int fd = ConnectTcp(s->port, from);
       if (fd < 0) {
         ++refused;
         continue;

@@ -145,20 +145,6 @@ TEST(SessionSecurity, CookieBorneStateChangesFromAnotherSitesPageAreRefused) {
   EXPECT_GE(s->Metric("lj_http_responses_total{code=\"403\"}"), 5);
 }
 
-// A raw TCP connection to 127.0.0.1:port (-1 on failure).
-int Connect(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 TEST(SessionSecurity, EveryKindOfRefusalIsCountedAndTheHealthCheckTellsNothing) {
   auto s = Server::Start(
       "serve", {"--config", Config("[server]\nmax_body_bytes = 1024\nheader_timeout_s = 2\n"
@@ -174,7 +160,7 @@ TEST(SessionSecurity, EveryKindOfRefusalIsCountedAndTheHealthCheckTellsNothing) 
                             R"({"name":"admin","password":"wrong-wrong"})", "application/json", "")
                 .status,
             429);
-  int big = Connect(port);
+  int big = ConnectTcp(port);
   std::string req =
       "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
   send(big, req.data(), req.size(), MSG_NOSIGNAL);
@@ -183,7 +169,7 @@ TEST(SessionSecurity, EveryKindOfRefusalIsCountedAndTheHealthCheckTellsNothing) 
   poll(&p, 1, 10000);
   recv(big, buf, sizeof buf, 0);
   close(big);
-  int slow = Connect(port);  // a header that never ends: dropped after header_timeout_s
+  int slow = ConnectTcp(port);  // a header that never ends: dropped after header_timeout_s
   send(slow, "GET / HTTP/1.1\r\n", 16, MSG_NOSIGNAL);
   auto ws = WsClient::Connect(port);
   ASSERT_TRUE(ws);
