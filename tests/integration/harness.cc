@@ -12,18 +12,19 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <cerrno>
-
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -37,17 +38,34 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
-uint16_t FreePort() {
+namespace {
+bool CanBind(uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  a.sin_port = htons(port);
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   close(fd);
-  return ntohs(a.sin_port);
+  return ok;
+}
+}  // namespace
+
+// A port the kernel never hands out as the local end of an outgoing connection: below the
+// ephemeral range (net.ipv4.ip_local_port_range), so a client socket of a test running in
+// parallel cannot take it between this check and the peer's bind. Random, so parallel test
+// processes rarely pick the same one; checked free by binding.
+uint16_t FreePort() {
+  unsigned lo = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> lo;
+  lo = std::clamp(lo, 12000u, 65535u);
+  static thread_local std::mt19937 rng(std::random_device{}() ^ static_cast<unsigned>(getpid()));
+  std::uniform_int_distribution<unsigned> pick(10000, lo - 1);
+  for (int i = 0; i < 1000; ++i) {
+    const auto port = static_cast<uint16_t>(pick(rng));
+    if (CanBind(port)) return port;
+  }
+  return 0;
 }
 
 std::string MakeTempDir(const std::string& prefix) {
@@ -187,22 +205,38 @@ std::unique_ptr<Server> Server::Start(const std::string& mode, std::vector<std::
                                       const std::string& data_dir,
                                       const std::vector<std::string>& wrapper) {
   auto s = std::make_unique<Server>();
-  s->port = FreePort();
   s->data_dir = data_dir.empty() ? MakeTempDir("lj-it-data") : data_dir;
   s->log_path =
       s->data_dir + "/../" + std::filesystem::path(s->data_dir).filename().string() + ".log";
+  // Port 0: the server binds a port the kernel picks, and its structured log names it
+  // ("http listening ... port=N"), so no other process can take it between choice and bind.
   std::vector<std::string> argv = wrapper;
-  for (const std::string& a : {LingjingBinary(), mode, std::string("--port"),
-                               std::to_string(s->port), std::string("--data"), s->data_dir})
+  for (const std::string& a : {LingjingBinary(), mode, std::string("--port"), std::string("0"),
+                               std::string("--data"), s->data_dir})
     argv.push_back(a);
   argv.insert(argv.end(), extra.begin(), extra.end());
+  std::error_code ec;
+  const auto log_from = std::filesystem::file_size(s->log_path, ec);  // the log is appended to
+  const size_t start = ec ? 0 : static_cast<size_t>(log_from);
   s->process = Process::Start(argv, s->log_path);
   if (!s->process) return nullptr;
-  uint16_t port = s->port;
+  auto bound_port = [&]() -> uint16_t {
+    const std::string log = s->process->Log();
+    const size_t at = log.find("msg=\"http listening\"", std::min(start, log.size()));
+    if (at == std::string::npos) return 0;
+    const size_t p = log.find(" port=", at);
+    const size_t eol = log.find('\n', at);
+    if (p == std::string::npos || (eol != std::string::npos && p > eol)) return 0;
+    return static_cast<uint16_t>(std::strtoul(log.c_str() + p + 6, nullptr, 10));
+  };
   bool up = WaitFor(
-      [&] { return HttpRequest(port, "GET", "/healthz").status == 200 || !s->process->Running(); },
+      [&] {
+        if (!s->process->Running()) return true;
+        if (s->port == 0) s->port = bound_port();
+        return s->port != 0 && HttpRequest(s->port, "GET", "/healthz").status == 200;
+      },
       std::chrono::seconds(60));
-  if (!up || !s->process->Running()) {
+  if (!up || !s->process->Running() || s->port == 0) {
     ADD_FAILURE() << "lingjing did not start:\n" << s->process->Log();
     return nullptr;
   }

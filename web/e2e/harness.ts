@@ -3,7 +3,7 @@
 // Access control is on (the default): pages log in with one-time links (the demo's printed
 // ready link, or `lingjing user link admin`); REST calls from the tests carry a service token.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -32,15 +32,32 @@ export function findChromium(): string | null {
   return existsSync(p) ? p : null;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
+function canListen(port: number): Promise<boolean> {
+  return new Promise((ok) => {
     const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
+    s.once('error', () => ok(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => ok(true)));
   });
+}
+
+/**
+ * A free loopback port below the kernel's ephemeral range, so that no outgoing connection
+ * (of this run or another) is handed it between this check and the engine's bind, nor before
+ * the engine binds it again on a restart.
+ */
+export async function freePort(): Promise<number> {
+  let lo = 32768;
+  try {
+    lo = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || lo;
+  } catch {
+    /* not Linux: keep the IANA default */
+  }
+  lo = Math.max(12000, Math.min(lo, 65535));
+  for (let i = 0; i < 1000; i++) {
+    const port = 10000 + Math.floor(Math.random() * (lo - 10000));
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free loopback port below the ephemeral range');
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
