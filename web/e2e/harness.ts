@@ -2,6 +2,8 @@
 // and Debian's chromium (headless, software GL, kept off the network) through playwright-core.
 // Access control is on (the default): pages log in with one-time links (the demo's printed
 // ready link, or `lingjing user link admin`); REST calls from the tests carry a service token.
+// Pages get this run's build of the client (global-setup.ts): from the engine when it embeds
+// that very build, else from a Vite preview server in front of the engine (ClientPage).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -9,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repo = resolve(here, '../..');
@@ -189,4 +192,56 @@ export function saveArtifact(name: string, data: Buffer | string): string {
   const p = join(artifacts, name);
   writeFileSync(p, data);
   return p;
+}
+
+/**
+ * Where pages load the client from. LJ_E2E_PAGE (a development server) wins; otherwise the engine
+ * itself when it serves exactly this run's build (`dist`: scripts/test builds, embeds, then runs
+ * the e2e suite); otherwise a Vite preview server with that build that proxies /api and /ws to
+ * the engine with the Host header kept, so the engine's same-origin checks pass — a binary built
+ * without web/dist, or with an older client, still tests the current source.
+ */
+export class ClientPage {
+  private constructor(
+    /** Base URL of the page, ending in "/". */
+    readonly base: string,
+    /** The engine serves the client itself (no proxy in between). */
+    readonly fromEngine: boolean,
+    /** The engine has some client built in (its `/` references hashed assets). */
+    readonly engineHasClient: boolean,
+    private readonly server: PreviewServer | null,
+  ) {}
+
+  static async start(engine: Engine, dist: string): Promise<ClientPage> {
+    const served = await (await fetch(`${engine.base}/`)).text();
+    const hasClient = /\/assets\/[^"]+\.js/.test(served);
+    if (process.env.LJ_E2E_PAGE) return new ClientPage(process.env.LJ_E2E_PAGE, false, hasClient, null);
+    if (served === readFileSync(join(dist, 'index.html'), 'utf8')) return new ClientPage(`${engine.base}/`, true, true, null);
+    const port = await freePort();
+    const server = await preview({
+      configFile: false,
+      root: dist,
+      logLevel: 'silent',
+      build: { outDir: dist },
+      preview: {
+        host: '127.0.0.1',
+        port,
+        strictPort: true,
+        proxy: {
+          '/api': { target: engine.base, changeOrigin: false },
+          '/ws': { target: engine.base.replace(/^http/, 'ws'), ws: true, changeOrigin: false },
+        },
+      },
+    });
+    return new ClientPage(`http://127.0.0.1:${port}/`, false, hasClient, server);
+  }
+
+  /** `link` (an engine URL, e.g. the demo's ready link) on this page's origin. */
+  rebase(link: string, engine: Engine): string {
+    return link.replace(`${engine.base}/`, this.base);
+  }
+
+  async close(): Promise<void> {
+    await this.server?.close();
+  }
 }

@@ -1,13 +1,13 @@
-// End to end, two viewers against a real `lingjing demo`: each sees the other as a labelled avatar
-// (presence twins through the live API); A leads rounds, B follows — B's camera glides to A's
+// End to end, two viewers against a real `lingjing demo`: each starts at its own spot (not inside
+// the other) and sees the other as a labelled avatar (presence twins through the live API), which
+// fades out when the camera comes within a metre; A leads rounds, B follows — B's camera glides to A's
 // pose and B's panel opens on the patient A opens; when A leaves, A's avatar disappears for B
 // and B is released.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { Engine, findBinary, findChromium, freePort, launchBrowser, saveArtifact, waitFor } from './harness';
+import { ClientPage, Engine, findBinary, findChromium, freePort, launchBrowser, saveArtifact, waitFor } from './harness';
 
 const BEDS = Number(process.env.LJ_E2E_BEDS ?? 12);
-const PAGE = process.env.LJ_E2E_PAGE;
 const chromiumPath = findChromium();
 
 interface Pose { x: number; y: number; z: number; heading: number; pitch: number }
@@ -18,6 +18,7 @@ interface PeerInfo {
   following: string;
   focusPatient: string;
   drawn: boolean;
+  opacity: number;
   pose: Pose | null;
   screen: { x: number; y: number } | null;
 }
@@ -27,6 +28,7 @@ interface LjPresence {
   selected: string | null;
   presenceId: string | null;
   following: string | null;
+  spawnSpot: number;
   bounds: { min: { x: number; y: number; z: number }; max: { x: number; y: number; z: number } } | null;
   peers(): PeerInfo[];
   camera(): Pose;
@@ -44,6 +46,7 @@ const angle = (a: number) => Math.abs(((((a + Math.PI) % (2 * Math.PI)) + 2 * Ma
 
 describe.skipIf(!chromiumPath)('presence and follow-the-lead rounds, two viewers', () => {
   let engine: Engine;
+  let client: ClientPage;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   let alice: Page;
@@ -60,7 +63,7 @@ describe.skipIf(!chromiumPath)('presence and follow-the-lead rounds, two viewers
       if (m.type() === 'error') errors.push(`${name}: ${m.text()}`);
     });
     page.on('pageerror', (e) => errors.push(`${name}: ${String(e)}`));
-    await page.goto(engine.loginUrl(`?name=${encodeURIComponent(name)}`, '', PAGE));
+    await page.goto(engine.loginUrl(`?name=${encodeURIComponent(name)}`, '', client.base));
     await waitFor(`${name}: beds and live`, () => lj(page).get((l) => l.connection === 'live' && l.bedIds.length > 0 && !!l.presenceId), 120_000);
     return page;
   }
@@ -68,6 +71,7 @@ describe.skipIf(!chromiumPath)('presence and follow-the-lead rounds, two viewers
   beforeAll(async () => {
     engine = new Engine(findBinary(), Number(process.env.LJ_E2E_PORT) || (await freePort()), BEDS);
     await engine.start();
+    client = await ClientPage.start(engine, inject('clientDist'));
     browser = await launchBrowser(chromiumPath!);
     alice = await open('Alice');
     bob = await open('Bob');
@@ -78,6 +82,7 @@ describe.skipIf(!chromiumPath)('presence and follow-the-lead rounds, two viewers
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
+    await client?.close();
     await engine?.stop();
     engine?.cleanup();
   });
@@ -88,6 +93,24 @@ describe.skipIf(!chromiumPath)('presence and follow-the-lead rounds, two viewers
     const r = await engine.fetch(`${engine.base}/api/v1/twins?model=${encodeURIComponent('dtmi:lingjing:ward:Presence;1')}`);
     const ids = ((await r.json()) as { value: Array<{ $dtId: string; label: string }> }).value.map((t) => `${t.$dtId}:${t.label}`).sort();
     expect(ids).toEqual([`${aliceId}:Alice`, `${bobId}:Bob`].sort());
+  });
+
+  it('starts each viewer at its own spot near home, more than a metre from the other', async () => {
+    // Both stay where they started (nobody has moved yet); the spots differ.
+    const [a, b] = await waitFor('both placed at their spawn spots', async () => {
+      const a = await lj(alice).get((l) => ({ spot: l.spawnSpot, cam: l.camera() }));
+      const b = await lj(bob).get((l) => ({ spot: l.spawnSpot, cam: l.camera() }));
+      const d = Math.hypot(a.cam.x - b.cam.x, a.cam.y - b.cam.y, a.cam.z - b.cam.z);
+      return d > 1 ? [a, b] : null;
+    }, 30_000);
+    expect(a.spot).not.toBe(b.spot);
+    // Each sees the other's avatar where the other's camera is, not filling the screen.
+    const seen = await waitFor('Bob sees Alice at her spot', async () => {
+      const p = await peerNamed(bob, 'Alice');
+      return p?.pose && Math.hypot(p.pose.x - a.cam.x, p.pose.y - a.cam.y, p.pose.z - a.cam.z) < 0.05 ? p : null;
+    }, 30_000);
+    expect(seen.opacity).toBe(1);
+    saveArtifact('presence-spawn.png', await bob.screenshot());
   });
 
   it('shows each viewer the other as a labelled avatar at its pose, never itself', async () => {
@@ -119,6 +142,25 @@ describe.skipIf(!chromiumPath)('presence and follow-the-lead rounds, two viewers
     expect((await peers(bob)).map((p) => p.id)).not.toContain(bobId);
     await bob.waitForTimeout(800); // interpolation settles, label drawn
     saveArtifact('presence.png', await bob.screenshot());
+  });
+
+  it("fades Alice's avatar out as Bob's camera comes within a metre of her", async () => {
+    const a = (await peerNamed(bob, 'Alice'))!.pose!;
+    // Bob stands `dx` m beside Alice (at her eye height); the renderer may run at a few fps here,
+    // so wait for a frame that shows the expected opacity.
+    const besideAlice = async (dx: number, ok: (opacity: number) => boolean) => {
+      await bob.evaluate(([x, y, z]) => (window as unknown as { __lj: LjPresence }).__lj.lookFrom(x, y, z, x - 5, y, z), [a.x + dx, a.y, a.z]);
+      return waitFor(`Alice's avatar with Bob ${dx} m away`, async () => {
+        const p = await peerNamed(bob, 'Alice');
+        return p && ok(p.opacity) ? p : null;
+      }, 20_000);
+    };
+    const near = await besideAlice(0.3, (o) => o === 0);
+    expect(near.drawn, 'not drawn at 0.3 m').toBe(false);
+    const mid = await besideAlice(1.1, (o) => o > 0 && o < 1);
+    expect(mid.drawn, 'drawn, translucent, at 1.1 m').toBe(true);
+    const far = await besideAlice(3, (o) => o === 1);
+    expect(far.drawn).toBe(true);
   });
 
   it('lets Bob follow Alice: his camera takes her pose and his panel opens on her patient', async () => {

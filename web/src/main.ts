@@ -4,11 +4,12 @@
 // ?name=<your name as others see it>; #overview opens the central-station overview (for a wall
 // screen), #bed=<id> a patient panel, #login=<code> logs in with a one-time ready link.
 // Nothing connects before the engine knows who we are (net/session.ts).
+// Layout and keyboard use: doc/design/web-client.md ("Small screens and accessibility").
 import './styles.css';
 import { LiveClient, type ConnectionState } from './net/live-client';
 import { TwinStore } from './model/twin-store';
 import { layoutWard } from './model/layout';
-import { bedView, type BedView } from './model/bed-view';
+import { bedView, patientName, type BedView } from './model/bed-view';
 import { WaveStore } from './ecg/wave-store';
 import { PlaybackClock } from './ecg/strip-math';
 import { WardScene } from './scene/ward-scene';
@@ -17,9 +18,13 @@ import { Overview } from './ui/overview';
 import { PatientPanel } from './ui/panel';
 import { FrameStats } from './ui/stats';
 import { RoundsBox } from './ui/rounds';
+import { HeaderMenu } from './ui/header-menu';
+import { BedPicker } from './ui/bed-picker';
+import { AlarmAnnouncer } from './ui/alarm-announcer';
 import { PeerStore } from './presence/peers';
 import { PresenceSender } from './presence/presence-sender';
 import { followStatus, panelAction } from './presence/follow';
+import { spawnSpot, spotPose } from './presence/spawn';
 import { Priority } from './viz/mapping';
 import type { ServerMessage } from './types';
 import { establishSession, logout, takeLoginCode, type Identity } from './net/session';
@@ -59,10 +64,15 @@ let following: string | null = null; // leader's presence twin id
 let followingLabel = '';
 let leaderFocus = ''; // the leader's focusPatient last applied to our panel
 let roundsNote = '';
+let peersKnown = false; // the presence subscription's first snapshot arrived
+let spawned = false;
 
 const panel = new PatientPanel($('panel'), waves, API, () => select(null));
 const overview = new Overview($('overview'), (id) => select(id));
-const xr = new XrSupport(ward, $('vr-slot'), (id) => select(id, false));
+const xr = new XrSupport(ward, $('vr-slot'), (id) => select(id, { fly: false, focus: false }));
+const menu = new HeaderMenu($('top'), $('menu-toggle') as HTMLButtonElement, $('header-controls'));
+const picker = new BedPicker($('bed-nav'), { goTo: (id) => ward.flyToBed(id), open: (id) => select(id) });
+const announcer = new AlarmAnnouncer($('alarm-announcer'));
 
 function waveSubscription(monitor: string): object {
   return { op: 'subscribe', id: WAVE_SUB, rate_hz: 25, waveforms: true, target: { twin: monitor } };
@@ -96,9 +106,15 @@ function onMessage(m: ServerMessage): void {
   if (m.op === 'presence') {
     peers.setSelf(m.twin);
     if (typeof m.properties?.label === 'string') selfLabel = m.properties.label;
+    placeSpawn();
     return;
   }
-  if ('sub' in m && m.sub === PRESENCE_SUB) return peers.apply(m, performance.now());
+  if ('sub' in m && m.sub === PRESENCE_SUB) {
+    peers.apply(m, performance.now());
+    if (m.op === 'snapshot') peersKnown = true;
+    placeSpawn();
+    return;
+  }
   if ('sub' in m && m.sub !== WARD_SUB) return; // the wave subscription's scalars duplicate ours
   store.apply(m);
 }
@@ -119,6 +135,7 @@ store.on((kind) => {
   viewsDirty = true;
   if (kind === 'structure') {
     ward.setLayout(layoutWard(store.structure));
+    placeSpawn();
     const w = store.structure.wards[0];
     $('ward-name').textContent = w ? w.name : ROOT;
     const open = store.structure.beds.find((b) => b.id === panel.bedId);
@@ -146,7 +163,27 @@ function patientOfBed(bedId: string | null): string {
   return (bedId && store.structure.beds.find((b) => b.id === bedId)?.patientId) || '';
 }
 
-function select(bedId: string | null, fly = true): void {
+/**
+ * Our own start spot near the home view, clear of the viewers already there (presence/spawn.ts),
+ * once we know our presence id, the others and the ward. The camera goes there unless it has
+ * already left the home view; `H` returns there.
+ */
+function placeSpawn(): void {
+  const home = ward.homeView();
+  if (spawned || !home || !peers.selfId || !peersKnown) return;
+  spawned = true;
+  const others = [...peers.peers.values()].flatMap((p) => p.poses.latest() ?? []);
+  ward.spawnSpot = spawnSpot(peers.selfId, home, others);
+  const c = ward.cameraPose();
+  const h = spotPose(home, 0);
+  if (!following && Math.hypot(c.x - h.x, c.y - h.y, c.z - h.z) < 0.01) ward.home();
+}
+
+/**
+ * Opens the panel on `bedId` (null closes it). `fly`: the camera flies to the bed (3D view);
+ * `focus`: the user asked, so the panel takes focus (not when a leader or VR opens it).
+ */
+function select(bedId: string | null, { fly = true, focus = true }: { fly?: boolean; focus?: boolean } = {}): void {
   // A leader's open panel is part of its presence: followers open the same patient.
   if (presence.props.leading) presence.set({ focusPatient: patientOfBed(bedId) });
   if (!bedId) {
@@ -156,7 +193,7 @@ function select(bedId: string | null, fly = true): void {
     return;
   }
   const bed = store.structure.beds.find((b) => b.id === bedId);
-  panel.open(bedId);
+  panel.open(bedId, bed?.label ?? bedId, focus);
   setWaveMonitor(bed?.monitorId ?? null);
   if (fly && view === 'ward') ward.flyToBed(bedId);
 }
@@ -216,7 +253,7 @@ function followFrame(nowLocal: number): void {
   if (next && !bedOf(next)) return; // not in our structure yet: try again next frame
   const act = panelAction(leaderFocus, next, bedOf, panel.bedId);
   leaderFocus = next;
-  if (act.kind === 'open') select(act.bedId, false);
+  if (act.kind === 'open') select(act.bedId, { fly: false, focus: false });
   else if (act.kind === 'close') select(null);
 }
 
@@ -233,7 +270,7 @@ function setView(v: 'ward' | 'overview'): void {
 
 function fromHash(): void {
   const h = location.hash;
-  if (h.startsWith('#bed=')) select(decodeURIComponent(h.slice(5)));
+  if (h.startsWith('#bed=')) select(decodeURIComponent(h.slice(5)), { focus: false });
   setView(h === '#overview' ? 'overview' : 'ward');
 }
 
@@ -241,11 +278,13 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('.views button')) {
   b.onclick = () => {
     history.replaceState(null, '', b.dataset.view === 'overview' ? '#overview' : '#ward');
     setView(b.dataset.view as 'ward' | 'overview');
+    menu.set(false);
   };
 }
 window.addEventListener('hashchange', fromHash);
 window.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape') select(null);
+  if (e.key === 'Escape' && menu.open) menu.set(false, true);
+  else if (e.key === 'Escape') select(null);
   if ((e.key === 'h' || e.key === 'H') && !(e.target as HTMLElement).closest('input,select')) ward.home();
 });
 $('scene').addEventListener('pointerup', (e) => {
@@ -285,8 +324,20 @@ function frame(): void {
     $('s-fps').textContent = stats.fps ? stats.fps.toFixed(stats.fps < 10 ? 1 : 0) : '–';
     $('s-lat').textContent = stats.latencyMs === null ? '–' : `${Math.round(stats.latencyMs)} ms`;
     renderRounds();
+    picker.update(store.structure.beds.map((b) => pickerBed(b.id, b.label)), panel.bedId);
+    announcer.update(all.map((v) => ({
+      id: v.bed.id, label: v.bed.label, patient: patientName(v), priority: v.priority, text: v.alarmText ?? '',
+    })));
   }
   if (!ward.renderer.xr.isPresenting) requestAnimationFrame(frame);
+}
+
+/** A bed in the bed list: "A03 · Jane Doe · NEWS2 5". */
+function pickerBed(id: string, label: string): { id: string; text: string } {
+  const v = views.get(id);
+  const name = v ? patientName(v) || 'empty' : '';
+  const n2 = v?.news2 === undefined ? '' : ` · NEWS2 ${v.news2}`;
+  return { id, text: [label, name].filter(Boolean).join(' · ') + n2 };
 }
 
 // Read-only hooks for the end-to-end tests and for measuring (fps, latency) from a console.
@@ -298,6 +349,8 @@ function frame(): void {
   get bedIds() { return [...(ward.layout?.beds.keys() ?? [])]; },
   get selected() { return panel.bedId; },
   get detailedAvatars() { return ward.detailedAvatars; },
+  get announcement() { return announcer.last; },
+  get spawnSpot() { return ward.spawnSpot; },
   value: (bedId: string, name: keyof BedView) => views.get(bedId)?.[name],
   screenPosition: (bedId: string) => ward.screenPosition(bedId),
   select: (bedId: string) => select(bedId),
@@ -308,6 +361,7 @@ function frame(): void {
   peers: () => [...peers.peers.values()].map((p) => ({
     id: p.id, label: p.label, leading: p.leading, following: p.following, focusPatient: p.focusPatient,
     drawn: ward.presence.visibleIds().includes(p.id),
+    opacity: ward.presence.opacityOf(p.id),
     pose: p.poses.latest() ?? null,
     screen: ward.presenceScreenPosition(p.id),
   })),

@@ -32,6 +32,11 @@ export interface BedView {
   newestT: number; // newest sensor time of the monitor's scalars (ms)
 }
 
+/** The patient's name as shown (its twin id when it has none), '' for an empty bed. */
+export function patientName(v: BedView): string {
+  return v.patient ? String(v.patient.properties?.name ?? v.patient.id) : '';
+}
+
 /** A Patient field from telemetry (engine-computed) or properties. */
 export function patientField(p: Twin | undefined, name: string): unknown {
   if (!p) return undefined;

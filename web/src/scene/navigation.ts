@@ -1,7 +1,8 @@
 // First-person navigation: WASD / arrow keys walk, Q/E (or Space/Shift) fly down/up, drag with
 // the mouse to look around, wheel to move forward. flyTo() glides the camera to a viewpoint
-// (click-to-fly to a bed). Keys are ignored while typing in an input. follow() makes the camera
-// glide after a moving pose (another viewer's, in "follow the lead" rounds) until cleared.
+// (click-to-fly to a bed). Keys are ignored while typing in an input, and Space on a button.
+// follow() makes the camera glide after a moving pose (another viewer's, in "follow the lead"
+// rounds) until cleared.
 import * as THREE from 'three';
 import { followStep, type Pose } from '../presence/pose';
 
@@ -24,7 +25,10 @@ export class Navigation {
     dom: HTMLElement,
   ) {
     window.addEventListener('keydown', (e) => {
-      if (!this.enabled || (e.target as HTMLElement)?.closest?.('input,textarea,select')) return;
+      const t = e.target as HTMLElement;
+      if (!this.enabled || t?.closest?.('input,textarea,select')) return;
+      // Space presses a focused button (or overview tile); it does not also fly the camera up.
+      if (e.code === 'Space' && t?.closest?.('button,summary,a,[role="button"]')) return;
       this.keys.add(e.code);
     });
     window.addEventListener('keyup', (e) => this.keys.delete(e.code));

@@ -3,11 +3,13 @@
 // unlike the patients, who lie on their beds, translucent grey. A viewer whose camera is high
 // above the floor (overview) is drawn as a floating head at the camera with a line down to the
 // floor. Followers are drawn queued behind their leader (their camera copies the leader's).
+// An avatar within about a metre of our camera fades out (presence/fade.ts).
 import * as THREE from 'three';
 import type { Layout } from '../model/layout';
 import type { Peer, PeerStore } from '../presence/peers';
 import { avatarTransform, entourageOffset, EYE_HEIGHT, floorUnder, type Pose } from '../presence/pose';
 import { entourageSlot } from '../presence/follow';
+import { figureDistance, proximityOpacity } from '../presence/fade';
 import { TextSprite } from './text-sprite';
 
 const geo = {
@@ -26,9 +28,13 @@ class PresenceAvatar {
   private readonly ring: THREE.Mesh;
   private readonly line: THREE.Mesh;
   private readonly materials: THREE.MeshStandardMaterial[];
+  /** Every material with its own opacity, for fading. */
+  private readonly fadeable: Array<[THREE.Material, number]>;
   readonly label = new TextSprite(1.3, 0.34);
   private color = '';
+  private opacity = 1;
   shown: Pose | null = null;
+  floating = false;
 
   constructor(readonly id: string) {
     const bodyMat = new THREE.MeshStandardMaterial({ roughness: 0.5 });
@@ -49,6 +55,31 @@ class PresenceAvatar {
     this.label.sprite.position.y = EYE_HEIGHT + 0.55;
     this.root.add(this.figure, this.ring, this.line, this.label.sprite);
     this.root.userData.presenceId = id;
+    this.fadeable = [bodyMat, headMat, accent, gazeMat, this.label.sprite.material].map((m) => [m, m.opacity]);
+  }
+
+  /** Fades the whole figure: `k` = 1 as built, 0 invisible. */
+  setOpacity(k: number): void {
+    if (k === this.opacity) return;
+    this.opacity = k;
+    for (const [m, base] of this.fadeable) {
+      const transparent = base < 1 || k < 1 || m instanceof THREE.SpriteMaterial;
+      if (m.transparent !== transparent) {
+        m.transparent = transparent;
+        m.needsUpdate = true;
+      }
+      m.opacity = base * k;
+      if (!(m instanceof THREE.SpriteMaterial) && base >= 1) m.depthWrite = k >= 1;
+    }
+  }
+
+  get currentOpacity(): number {
+    return this.opacity;
+  }
+
+  /** Height of the figure above its root, for the distance to our camera. */
+  get figureHeight(): number {
+    return this.floating ? 0 : EYE_HEIGHT + 0.13;
   }
 
   setColor(c: string): void {
@@ -63,6 +94,7 @@ class PresenceAvatar {
   place(pose: Pose, floorY: number): void {
     this.shown = pose;
     const t = avatarTransform(pose, floorY);
+    this.floating = t.floating;
     this.root.position.set(t.x, t.y, t.z);
     this.figure.rotation.y = t.rotY;
     this.headPivot.rotation.x = t.headPitch;
@@ -149,11 +181,18 @@ export class PresenceLayer {
       }
       const floorY = layout ? floorUnder(pose.y, layout.min.y, layout.max.y) : 0;
       a.place(pose, floorY);
-      a.root.visible = p.id !== this.hidden;
+      const fade = proximityOpacity(figureDistance(this.tmp, a.root.position, a.figureHeight));
+      a.setOpacity(fade);
+      a.root.visible = p.id !== this.hidden && fade > 0;
       // Labels grow with distance so names stay legible from the overview camera.
       const k = Math.min(2.5, Math.max(1, this.tmp.distanceTo(a.root.position) / 8));
       a.label.sprite.scale.set(1.3 * k, 1.3 * 0.34 * k, 1);
     }
+  }
+
+  /** Opacity factor of a peer's avatar (1 opaque, 0 faded out because it is too close). */
+  opacityOf(id: string): number {
+    return this.avatars.get(id)?.currentOpacity ?? 1;
   }
 
   /** Ids of the peers drawn right now (tests, readouts). */

@@ -8,6 +8,7 @@ import { Navigation } from './navigation';
 import { PresenceLayer } from './presence-avatars';
 import type { PeerStore } from '../presence/peers';
 import type { Pose } from '../presence/pose';
+import { spotPose, type HomeView } from '../presence/spawn';
 
 /** True when WebGL runs on a CPU rasteriser, where every pixel costs. */
 function isSoftwareGl(): boolean {
@@ -31,6 +32,8 @@ export class WardScene {
   peers: PeerStore | null = null;
   layout: Layout | null = null;
   detailedAvatars = 0;
+  /** Our spawn spot around the home view (presence/spawn.ts); home() returns there. */
+  spawnSpot = 0;
   /** Software rasteriser (SwiftShader, llvmpipe) or ?quality=low: no MSAA, fewer pixels. */
   readonly software: boolean;
   private readonly raycaster = new THREE.Raycaster();
@@ -72,10 +75,18 @@ export class WardScene {
     }
   }
 
-  /** A view of the whole ward from above the corridor's end. */
+  /** Our own view of the whole ward: the home view, moved to our spawn spot. */
   home(): void {
+    const v = this.homeView();
+    if (!v) return;
+    const p = spotPose(v, this.spawnSpot);
+    this.lookFrom(p.x, p.y, p.z, v.target.x, v.target.y, v.target.z);
+  }
+
+  /** The shared view of the whole ward from above the corridor's end. */
+  homeView(): HomeView | null {
     const l = this.layout;
-    if (!l) return;
+    if (!l) return null;
     const cx = (l.min.x + l.max.x) / 2;
     const cz = (l.min.z + l.max.z) / 2;
     // Distance at which the ward's width fills the horizontal field of view, seen from 40° up.
@@ -85,8 +96,10 @@ export class WardScene {
     const tanV = Math.tan(THREE.MathUtils.degToRad(this.camera.fov / 2));
     const dist = Math.max((halfW / tanH) * 0.92, (halfD * 1.2) / tanV, 6);
     const up = THREE.MathUtils.degToRad(56);
-    this.camera.position.set(cx, l.max.y + dist * Math.sin(up), cz + dist * Math.cos(up));
-    this.nav.lookAt(new THREE.Vector3(cx, l.min.y, cz));
+    return {
+      position: { x: cx, y: l.max.y + dist * Math.sin(up), z: cz + dist * Math.cos(up) },
+      target: { x: cx, y: l.min.y, z: cz },
+    };
   }
 
   /** Viewpoint at the foot of the bed, looking at the patient. */

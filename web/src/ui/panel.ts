@@ -1,12 +1,15 @@
 // Patient panel: header, numerics with alarm levels (colour + ▲ marks), live ECG strip at 25 mm/s,
 // trends 1 h / 24 h (history API), NEWS2 breakdown, alarms with acknowledge (alarm API) and the
 // record summary (problems, allergies, medications from the Patient twin).
+// Keyboard: opened by the user, the panel takes focus (its heading); closing it (Esc, Close)
+// gives focus back to what opened it — a tile, the bed list, the 3D view.
 import type { BedView } from '../model/bed-view';
 import type { WaveStore } from '../ecg/wave-store';
 import { NEWS2_PARAMS, type News2Param } from '../viz/news2';
 import { hrLevel, news2Color, Priority, PRIORITY_STYLES, rrLevel, spo2Level, sysLevel, tempLevel, type Level } from '../viz/mapping';
 import { acknowledgeAlarm, fetchAlarms, fetchNews2, fetchTrend, silenceAlarm, type AlarmItem, type News2Breakdown } from '../net/rest';
 import { parsePriority } from '../viz/mapping';
+import { textOn } from '../viz/contrast';
 import { drawEcgStrip, drawTrend } from './ecg-strip';
 import { el, fmt, setText } from './dom';
 
@@ -20,6 +23,9 @@ const PARAM_NAMES: Record<News2Param, string> = {
   rr: 'Respiration rate', spo2: 'SpO₂', air: 'Air or oxygen', sys: 'Systolic BP', hr: 'Pulse',
   consciousness: 'Consciousness', temp: 'Temperature',
 };
+
+/** Telemetry that has a trend, with its name in the list. */
+const TREND_SERIES: Record<string, string> = { hr: 'HR', spo2: 'SpO₂', rr: 'RR', nibpSys: 'Systolic BP', temp: 'Temp' };
 
 interface NumCell { e: HTMLElement; b: HTMLElement; }
 
@@ -41,6 +47,7 @@ export class PatientPanel {
   private view?: BedView;
   private loadedFor: string | null = null;
   private engineNews2: News2Breakdown | null = null; // bed whose trend and alarms were first fetched
+  private opener: HTMLElement | null = null; // focused before the user opened the panel
 
   constructor(
     private readonly root: HTMLElement,
@@ -55,6 +62,8 @@ export class PatientPanel {
     const r = this.root;
     const head = el('div', 'ph', r);
     this.title = el('h2', '', head, 'Bed');
+    this.title.id = 'panel-title';
+    this.title.tabIndex = -1;
     this.sub = el('span', 'sub', head);
     const close = el('button', 'act', head, 'Close');
     close.title = 'Close (Esc)';
@@ -70,6 +79,8 @@ export class PatientPanel {
     el('h3', '', r, 'ECG II');
     this.ecg = el('canvas', '', r);
     this.ecg.id = 'ecg';
+    this.ecg.setAttribute('role', 'img');
+    this.ecg.setAttribute('aria-label', 'Live ECG lead II strip; the numbers above are the measured values');
     el('div', 'scale', r, '25 mm/s · 10 mm/mV · grid 1 mm / 5 mm (at 96 CSS px per inch)');
     el('h3', '', r, 'Trends');
     const bar = el('div', 'trend-bar', r);
@@ -79,23 +90,29 @@ export class PatientPanel {
       b.setAttribute('aria-pressed', String(ms === this.trendRange));
       b.onclick = () => {
         this.trendRange = ms;
+        this.setTrendLabel();
         buttons.forEach((x) => x.setAttribute('aria-pressed', String(x === b)));
         void this.loadTrend();
       };
       buttons.push(b);
     }
     const sel = el('select', '', bar);
-    for (const [v, l] of [['hr', 'HR'], ['spo2', 'SpO₂'], ['rr', 'RR'], ['nibpSys', 'Systolic BP'], ['temp', 'Temp']]) {
+    sel.setAttribute('aria-label', 'Trend of');
+    for (const [v, l] of Object.entries(TREND_SERIES)) {
       const o = el('option', '', sel, l);
       o.value = v;
     }
     sel.onchange = () => {
       this.trendSeries = sel.value;
+      this.setTrendLabel();
       void this.loadTrend();
     };
     this.trendCanvas = el('canvas', '', r);
     this.trendCanvas.id = 'trend';
+    this.trendCanvas.setAttribute('role', 'img');
+    this.trendCanvas.setAttribute('aria-describedby', 'trend-note');
     this.trendNote = el('div', 'muted', r);
+    this.trendNote.id = 'trend-note';
     el('h3', '', r, 'NEWS2');
     this.n2table = el('table', 'n2', r);
     el('h3', '', r, 'Alarms');
@@ -104,9 +121,20 @@ export class PatientPanel {
     this.record = el('dl', 'record', r);
   }
 
-  open(bedId: string): void {
+  /**
+   * Shows the panel for `bedId` (`label` titles it until the first update); with `takeFocus`
+   * (the user opened it) focus moves to its heading and returns to the opener on close.
+   */
+  open(bedId: string, label: string, takeFocus: boolean): void {
     this.bedId = bedId;
     this.root.hidden = false;
+    setText(this.title, `Bed ${label}`);
+    this.setTrendLabel();
+    if (takeFocus) {
+      const active = document.activeElement;
+      if (active instanceof HTMLElement && active !== document.body && !this.root.contains(active)) this.opener = active;
+      this.title.focus();
+    }
     this.lastSlow = 0;
     this.loadedFor = null;
     this.view = undefined;
@@ -115,9 +143,18 @@ export class PatientPanel {
   }
 
   close(): void {
+    const hadFocus = this.root.contains(document.activeElement);
     this.bedId = null;
     this.root.hidden = true;
     clearInterval(this.alarmTimer);
+    const opener = this.opener;
+    this.opener = null;
+    if (hadFocus && opener?.isConnected) opener.focus();
+  }
+
+  private setTrendLabel(): void {
+    const range = this.trendRange >= 86_400_000 ? '24 hours' : '1 hour';
+    this.trendCanvas.setAttribute('aria-label', `Trend of ${TREND_SERIES[this.trendSeries] ?? this.trendSeries} over the last ${range}`);
   }
 
   /** Called every frame while open: ECG every frame, the rest at 4 Hz. */
@@ -236,8 +273,11 @@ export class PatientPanel {
     li.dataset.alarm = a.id;
     const p = parsePriority(a.priority);
     const style = PRIORITY_STYLES[p];
-    const badge = el('span', 'badge', li, `${style.symbol} ${style.label}`);
+    const badge = el('span', 'badge', li);
+    el('span', '', badge, style.symbol).setAttribute('aria-hidden', 'true');
+    badge.append(` ${style.label}`);
     badge.style.background = style.color;
+    badge.style.color = textOn(style.color);
     el('span', '', li, a.text);
     if (a.state !== 'active') el('span', 'acked', li, a.state);
     if (canAck && (a.state === 'active' || a.state === 'latched') && a.id) {
