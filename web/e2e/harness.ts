@@ -5,12 +5,13 @@
 // Pages get this run's build of the client (global-setup.ts): from the engine when it embeds
 // that very build, else from a Vite preview server in front of the engine (ClientPage).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -244,4 +245,22 @@ export class ClientPage {
   async close(): Promise<void> {
     await this.server?.close();
   }
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/**
+ * axe-core (WCAG 2.x A/AA rules) on the whole page: its serious and critical violations as
+ * "rule (impact: help) at targets" lines — [] when there are none.
+ */
+export async function seriousAxeViolations(p: Page): Promise<string[]> {
+  if (!(await p.evaluate(() => 'axe' in window))) await p.addScriptTag({ path: AXE });
+  const all = (await p.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.map(String).join(' ')) }));
+  })) as Array<{ id: string; impact: string | null; help: string; targets: string[] }>;
+  return all
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}: ${v.help}) at ${v.targets.slice(0, 8).join(' | ')}`);
 }

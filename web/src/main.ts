@@ -26,6 +26,11 @@ import { PresenceSender } from './presence/presence-sender';
 import { followStatus, panelAction } from './presence/follow';
 import { spawnSpot, spotPose } from './presence/spawn';
 import { Priority } from './viz/mapping';
+import { mostUrgent } from './viz/ranking';
+import { AlarmStore, liveSignature } from './model/alarms';
+import { TileWaves, TILE_SUB_PREFIX } from './ui/tile-waves';
+import { el } from './ui/dom';
+import { isModel } from './types';
 import type { ServerMessage } from './types';
 import { establishSession, logout, takeLoginCode, type Identity } from './net/session';
 import { LoginDialog } from './ui/login';
@@ -67,8 +72,13 @@ let roundsNote = '';
 let peersKnown = false; // the presence subscription's first snapshot arrived
 let spawned = false;
 
-const panel = new PatientPanel($('panel'), waves, API, () => select(null));
-const overview = new Overview($('overview'), (id) => select(id));
+// One alarm store for tiles, labels and panel (model/alarms.ts): fetched on live changes, no poll.
+const alarms = new AlarmStore(API);
+alarms.on(() => (viewsDirty = true));
+const tileWaves = new TileWaves($('overview'), (m) => client.send(m));
+const viewer = () => identity;
+const panel = new PatientPanel($('panel'), { waves, apiBase: API, alarms, viewer, onClose: () => select(null) });
+const overview = new Overview($('overview'), (id) => select(id), { waves: tileWaves, alarms, viewer });
 const xr = new XrSupport(ward, $('vr-slot'), (id) => select(id, { fly: false, focus: false }));
 const menu = new HeaderMenu($('top'), $('menu-toggle') as HTMLButtonElement, $('header-controls'));
 const picker = new BedPicker($('bed-nav'), { goTo: (id) => ward.flyToBed(id), open: (id) => select(id) });
@@ -89,16 +99,23 @@ function subscriptions(): object[] {
     { op: 'subscribe', id: PRESENCE_SUB, rate_hz: 10, waveforms: false, target: { model: PRESENCE_MODEL } },
   ];
   if (waveMonitor) subs.push(waveSubscription(waveMonitor));
+  subs.push(...tileWaves.subscriptions());
   return subs;
 }
 
 function onMessage(m: ServerMessage): void {
   if (m.op === 'wave') {
+    if (m.sub.startsWith(TILE_SUB_PREFIX)) return tileWaves.onWave(m);
+    if (m.sub !== WAVE_SUB) return;
     const b = waves.addWave(m);
     if (b && m.telemetry === 'ecg') clock.onBlock(b.end, performance.timeOrigin + performance.now());
     return;
   }
-  if (m.op === 'gap') return waves.addGap(m);
+  if (m.op === 'gap') {
+    if (m.sub.startsWith(TILE_SUB_PREFIX)) return tileWaves.onGap(m);
+    if (m.sub === WAVE_SUB) waves.addGap(m);
+    return;
+  }
   if (m.op === 'error') {
     console.warn('lingjing:', m);
     return;
@@ -115,7 +132,9 @@ function onMessage(m: ServerMessage): void {
     placeSpawn();
     return;
   }
-  if ('sub' in m && m.sub !== WARD_SUB) return; // the wave subscription's scalars duplicate ours
+  if ('sub' in m && m.sub !== WARD_SUB) return; // the wave subscriptions' scalars duplicate ours
+  // After a (re)connect the alarms may have changed unseen: read them again.
+  if (m.op === 'snapshot') alarms.request('snapshot', 0);
   store.apply(m);
 }
 
@@ -131,8 +150,19 @@ const client = new LiveClient({
   },
 });
 
-store.on((kind) => {
+/** Patients' live alarm summaries (changed ones, or all) to the alarm store. */
+function noteAlarmSummaries(ids?: Iterable<string>): void {
+  const sigs = new Map<string, string>();
+  for (const id of ids ?? store.twins.keys()) {
+    const t = store.twins.get(id);
+    if (t && isModel(t, 'Patient')) sigs.set(id, liveSignature(t.telemetry));
+  }
+  if (sigs.size) alarms.noteLive(sigs);
+}
+
+store.on((kind, changed) => {
   viewsDirty = true;
+  noteAlarmSummaries(kind === 'values' ? changed : undefined);
   if (kind === 'structure') {
     ward.setLayout(layoutWard(store.structure));
     placeSpawn();
@@ -146,7 +176,10 @@ store.on((kind) => {
 });
 
 function computeViews(): BedView[] {
-  views = new Map(store.structure.beds.map((b) => [b.id, bedView(b, store.twins)]));
+  views = new Map(store.structure.beds.map((b) => [
+    b.id,
+    bedView(b, store.twins, { list: alarms.forPatient(b.patientId), pending: alarms.pending(b.patientId) }),
+  ]));
   viewsDirty = false;
   return [...views.values()];
 }
@@ -264,9 +297,34 @@ function setView(v: 'ward' | 'overview'): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('.views button')) {
     b.setAttribute('aria-pressed', String(b.dataset.view === v));
   }
+  tileWaves.setEnabled(v === 'overview');
   if (v === 'ward') ward.resize();
   else overview.update(computeViews(), performance.now(), true);
 }
+
+/** "Go to the most urgent bed": flies there and opens its panel; again: the next urgent bed. */
+function goToMostUrgent(): void {
+  const b = mostUrgent(urgentCandidates(), panel.bedId);
+  if (b) select(b.id);
+}
+
+function urgentCandidates() {
+  return [...views.values()].map((v) => ({ id: v.bed.id, label: v.bed.label, priority: v.priority, news2: v.news2, risk: v.risk }));
+}
+
+// The 3D view's way to the beds that matter: the most urgent one (U), the whole ward (H).
+const urgentButton = el('button', 'act urgent', $('bed-nav'), 'Most urgent');
+urgentButton.id = 'urgent-bed';
+urgentButton.type = 'button';
+urgentButton.title = 'Fly to the most urgent bed and open its panel; again for the next (U)';
+urgentButton.setAttribute('aria-keyshortcuts', 'U');
+urgentButton.onclick = () => goToMostUrgent();
+const homeButton = el('button', 'act', $('bed-nav'), 'Whole ward');
+homeButton.id = 'home-view';
+homeButton.type = 'button';
+homeButton.title = 'Frame every bed (H)';
+homeButton.setAttribute('aria-keyshortcuts', 'H');
+homeButton.onclick = () => ward.home();
 
 function fromHash(): void {
   const h = location.hash;
@@ -285,7 +343,10 @@ window.addEventListener('hashchange', fromHash);
 window.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && menu.open) menu.set(false, true);
   else if (e.key === 'Escape') select(null);
-  if ((e.key === 'h' || e.key === 'H') && !(e.target as HTMLElement).closest('input,select')) ward.home();
+  const typing = !!(e.target as HTMLElement).closest?.('input,select,textarea');
+  if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === 'h' || e.key === 'H') ward.home();
+  if (e.key === 'u' || e.key === 'U') goToMostUrgent();
 });
 $('scene').addEventListener('pointerup', (e) => {
   if (!ward.nav.wasClick()) return;
@@ -306,7 +367,10 @@ function frame(): void {
   }
   followFrame(now);
   if (view === 'ward') ward.render(views, dt, wall);
-  else overview.update([...views.values()], now);
+  else {
+    overview.update([...views.values()], now);
+    tileWaves.update(now, overview.order());
+  }
   presence.pose(ward.cameraPose(), now);
   xr.update(views, now);
   if (panel.bedId) {
@@ -324,6 +388,10 @@ function frame(): void {
     $('s-fps').textContent = stats.fps ? stats.fps.toFixed(stats.fps < 10 ? 1 : 0) : '–';
     $('s-lat').textContent = stats.latencyMs === null ? '–' : `${Math.round(stats.latencyMs)} ms`;
     renderRounds();
+    const top = mostUrgent(urgentCandidates(), panel.bedId);
+    const urgentText = top ? `Most urgent: ${top.label}` : 'Most urgent';
+    if (urgentButton.textContent !== urgentText) urgentButton.textContent = urgentText;
+    urgentButton.disabled = !top;
     picker.update(store.structure.beds.map((b) => pickerBed(b.id, b.label)), panel.bedId);
     announcer.update(all.map((v) => ({
       id: v.bed.id, label: v.bed.label, patient: patientName(v), priority: v.priority, text: v.alarmText ?? '',
@@ -368,6 +436,22 @@ function pickerBed(id: string, label: string): { id: string; text: string } {
   camera: () => ward.cameraPose(),
   get bounds() { return ward.layout ? { min: ward.layout.min, max: ward.layout.max } : null; },
   lookFrom: (x: number, y: number, z: number, tx: number, ty: number, tz: number) => ward.lookFrom(x, y, z, tx, ty, tz),
+  // Central station, alarms, the panel's NEWS2, the 3D labels (items of doc/design/web-client.md).
+  alarmsFor: (bedId: string) => (views.get(bedId)?.alarms ?? []).map((a) => ({ ...a })),
+  get alarmFetches() { return { ...alarms.fetches }; },
+  get alarmsAvailable() { return alarms.available; },
+  get news2Fetches() { return { ...panel.news2Fetches }; },
+  get tileWaves() { return { subscribed: [...tileWaves.subscribed], drawn: tileWaves.drawn, drawMs: tileWaves.drawMs }; },
+  get mostUrgent() { return mostUrgent(urgentCandidates(), null)?.id ?? null; },
+  /** A bed label's placement; its rectangle in page coordinates (CSS px). */
+  labelInfo: (bedId: string) => {
+    const p = ward.labelInfo(bedId);
+    if (!p) return null;
+    const c = $('scene').getBoundingClientRect();
+    return { mode: p.mode, lift: p.lift, rect: p.rect && { x: p.rect.x + c.left, y: p.rect.y + c.top, w: p.rect.w, h: p.rect.h } };
+  },
+  ring: (bedId: string) => ward.avatars.ringInfo(bedId),
+  homeView: () => ward.homeView(),
 };
 
 /** Shows who is logged in, with a way out. */

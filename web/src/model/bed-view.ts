@@ -1,8 +1,12 @@
 // Everything the views show about one bed, derived from the twins: vitals from the bed's monitor,
 // NEWS2 and alarm state from the Patient twin's derived telemetry (`news2`, `news2Risk`,
 // `alarmLevel`, `alarmText`; observations `consciousness`, `supplementalO2` — models/ward/
-// patient.json) when present, else estimated from the vitals (shown as "est."). Pure.
+// patient.json) when present, else estimated from the vitals (shown as "est."). The alarm shown
+// (`alarmText`) is the first of the patient's shown alarms in tile order (model/alarms.ts: active
+// by priority, newest first; then latched; then acknowledged) once the alarm list is known and
+// up to date with the live summary; until then the engine's live `alarmText`. Pure.
 import type { Twin } from '../types';
+import type { Alarm } from './alarms';
 import { num } from '../types';
 import type { BedInfo } from './structure';
 import { estimateNews2, type News2Result, type Risk } from '../viz/news2';
@@ -27,6 +31,12 @@ export interface BedView {
   risk?: Risk;
   priority: Priority;
   alarmText?: string;
+  /** The patient's shown alarms in tile order (empty without the alarm API). */
+  alarms: Alarm[];
+  /** The alarm `alarmText` names, when it comes from the alarm list. */
+  alarmHeadline?: Alarm;
+  /** The list is older than the live summary (a refresh is on its way). */
+  alarmsPending: boolean;
   sensorOff: boolean;
   leadsOff: boolean;
   newestT: number; // newest sensor time of the monitor's scalars (ms)
@@ -57,7 +67,13 @@ function bool(v: unknown): boolean {
   return v === true || v === 1 || v === 'true';
 }
 
-export function bedView(bed: BedInfo, twins: Map<string, Twin>): BedView {
+/** The patient's alarms as the alarm store holds them (model/alarms.ts). */
+export interface BedAlarms {
+  list: Alarm[]; // in tile order
+  pending: boolean;
+}
+
+export function bedView(bed: BedInfo, twins: Map<string, Twin>, alarms?: BedAlarms): BedView {
   const patient = bed.patientId ? twins.get(bed.patientId) : undefined;
   const monitor = bed.monitorId ? twins.get(bed.monitorId) : undefined;
   const tel = monitor?.telemetry ?? {};
@@ -95,6 +111,10 @@ export function bedView(bed: BedInfo, twins: Map<string, Twin>): BedView {
   if (!alarmText && leadsOff) alarmText = 'ECG leads off';
   if (!alarmText && sensorOff) alarmText = 'SpO₂ sensor off';
   if (!alarmText && alarmLevel === undefined && priority > Priority.None) alarmText = `NEWS2 ${news2} (${risk})`;
+  const list = patient ? (alarms?.list ?? []) : [];
+  const pending = !!alarms?.pending;
+  const alarmHeadline = !pending && list.length ? list[0] : undefined;
+  if (alarmHeadline) alarmText = alarmHeadline.message;
   let newestT = 0;
   for (const tv of Object.values(tel)) if (typeof tv.t === 'number' && tv.t > newestT) newestT = tv.t;
   return {
@@ -110,6 +130,9 @@ export function bedView(bed: BedInfo, twins: Map<string, Twin>): BedView {
     risk,
     priority,
     alarmText,
+    alarms: list,
+    alarmHeadline,
+    alarmsPending: pending,
     sensorOff,
     leadsOff,
     newestT,

@@ -1,72 +1,14 @@
-// REST calls beyond the live WebSocket: alarms (doc/protocols/alarms.md) and history
-// (doc/protocols/history-api.md). Each returns null when the engine has no such route yet (404),
-// so the panel can say "not available" instead of failing.
-
-export interface AlarmItem {
-  id: string;
-  priority: unknown;
-  text: string;
-  state: string; // active | acknowledged | latched | cleared
-  since?: number;
-}
+// REST calls beyond the live WebSocket: the NEWS2 breakdown and alarm history
+// (doc/protocols/alarms.md), telemetry history (doc/protocols/history-api.md). Each returns null
+// when the engine has no such route (404 "no route", 503), so the panel can say "not available"
+// instead of failing. The shown alarms, acknowledge and silence are model/alarms.ts (AlarmStore).
+import { parseHistoryAlarm, type HistoryAlarm } from '../model/alarms';
 
 export interface TrendPoint {
   t: number;
   mean: number;
   min: number;
   max: number;
-}
-
-function str(v: unknown, d = ''): string {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : d;
-}
-
-function time(v: unknown): number | undefined {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
-}
-
-/** Shown alarms of one patient (doc/protocols/alarms.md), or null when the alarm API is absent. */
-export async function fetchAlarms(base: string, patientId: string): Promise<AlarmItem[] | null> {
-  const r = await fetch(`${base}/api/v1/alarms?patient=${encodeURIComponent(patientId)}`, {
-    headers: { Accept: 'application/json' },
-  });
-  if (r.status === 404 || r.status === 503) {
-    const body = (await r.json().catch(() => ({}))) as { message?: string };
-    if (r.status === 503 || /no route/i.test(body.message ?? 'no route')) return null;
-    return []; // unknown patient: nothing shown
-  }
-  if (!r.ok) throw new Error(`alarms: HTTP ${r.status}`);
-  const j = (await r.json()) as { value?: Array<Record<string, unknown>> };
-  return (j.value ?? []).map((a) => ({
-    id: str(a.id),
-    priority: a.priority,
-    text: str(a.message ?? a.text),
-    state: str(a.state, 'active'),
-    since: time(a.onset),
-  }));
-}
-
-export async function acknowledgeAlarm(base: string, alarmId: string): Promise<boolean> {
-  const r = await fetch(`${base}/api/v1/alarms/${encodeURIComponent(alarmId)}/acknowledge`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ by: 'web-client' }),
-  });
-  return r.ok;
-}
-
-export async function silenceAlarm(base: string, alarmId: string, seconds = 120): Promise<boolean> {
-  const r = await fetch(`${base}/api/v1/alarms/${encodeURIComponent(alarmId)}/silence`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ seconds }),
-  });
-  return r.ok;
 }
 
 export interface News2Breakdown {
@@ -79,9 +21,27 @@ export interface News2Breakdown {
 
 /** The engine's NEWS2 breakdown of a patient, or null without the clinical API. */
 export async function fetchNews2(base: string, patientId: string): Promise<News2Breakdown | null> {
-  const r = await fetch(`${base}/api/v1/patients/${encodeURIComponent(patientId)}/news2`);
+  const r = await fetch(`${base}/api/v1/patients/${encodeURIComponent(patientId)}/news2`, { headers: { Accept: 'application/json' } });
   if (!r.ok) return null;
   return (await r.json()) as News2Breakdown;
+}
+
+/**
+ * A patient's alarms overlapping [now − rangeMs, now] with their events
+ * (GET /api/v1/patients/{id}/alarms/history), newest onset first; null without the clinical API.
+ */
+export async function fetchAlarmHistory(base: string, patientId: string, rangeMs: number, limit = 1000): Promise<HistoryAlarm[] | null> {
+  const to = Date.now();
+  const q = `from=${encodeURIComponent(new Date(to - rangeMs).toISOString())}&to=${encodeURIComponent(new Date(to).toISOString())}&limit=${limit}`;
+  const r = await fetch(`${base}/api/v1/patients/${encodeURIComponent(patientId)}/alarms/history?${q}`, { headers: { Accept: 'application/json' } });
+  if (r.status === 404 || r.status === 503) {
+    const body = (await r.json().catch(() => ({}))) as { message?: string };
+    if (r.status === 503 || /no route/i.test(body.message ?? 'no route')) return null;
+    return [];
+  }
+  if (!r.ok) throw new Error(`alarm history: HTTP ${r.status}`);
+  const j = (await r.json()) as { value?: Array<Record<string, unknown>> };
+  return (j.value ?? []).map(parseHistoryAlarm).sort((a, b) => (b.onset ?? 0) - (a.onset ?? 0));
 }
 
 /**

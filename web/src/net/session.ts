@@ -9,6 +9,8 @@ export interface Identity {
   auth: boolean;
   name: string;
   role: string;
+  /** The wards a clinician may see (and acknowledge alarms in). */
+  wards?: string[];
 }
 
 export interface Credentials {
@@ -67,10 +69,12 @@ export async function establishSession(api: string, fetchFn: FetchFn, code: stri
   for (;;) {
     const w = await fetchFn(`${api}/api/v1/whoami`, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
     if (w.ok) {
-      const j = (await w.json()) as { auth?: string; name?: string; role?: string };
+      const j = (await w.json()) as { auth?: string; name?: string; role?: string; wards?: unknown };
       prompt.done();
       if (j.auth === 'disabled') return { auth: false, name: '', role: '' };
-      return { auth: true, name: j.name ?? '', role: j.role ?? '' };
+      const who: Identity = { auth: true, name: j.name ?? '', role: j.role ?? '' };
+      if (Array.isArray(j.wards)) who.wards = j.wards.map(String);
+      return who;
     }
     if (w.status !== 401) throw new Error(`whoami: HTTP ${w.status}`);
     const c = await prompt.ask(error);

@@ -2,7 +2,12 @@
 //   heart  — pulses at the live HR, coloured by the HR band;   lungs — breathe at RR, tinted by SpO2
 //   head   — consciousness / temperature;   left arm cuff — systolic BP;   right finger — SpO2 probe
 //   halo   — highest alarm priority: colour + marker shape (●/◆/▲) + blink rate;
-//   label  — bed, NEWS2 and the priority in words, floating above the bed.
+//   ring   — an alarmed bed is circled on the floor in its priority's colour, pulsing at the
+//            priority's blink rate (steady for low, and with prefers-reduced-motion);
+//   label  — bed, NEWS2 and the priority in words, floating above the bed, the same size in
+//            pixels at any distance; where labels would overlap, the most urgent bed's wins and
+//            others shrink to a chip (bed · NEWS2) or give way (scene/label-layout.ts); an alarmed
+//            bed's label is larger and raised, and is never hidden.
 // Level of detail: the organs are drawn only within DETAIL_DISTANCE of the camera; labels are
 // redrawn at most LABEL_HZ and only when their text changes.
 import * as THREE from 'three';
@@ -12,9 +17,17 @@ import {
   armColor, blinkOn, breath, fingerColor, headColor, heartColor, heartPulse, lungTint, news2Color,
   Priority, PRIORITY_STYLES,
 } from '../viz/mapping';
+import { compareBeds } from '../viz/ranking';
 import { TextSprite } from './text-sprite';
+import { declutter, spriteScaleFor, type LabelBox, type Placement } from './label-layout';
 
 export const DETAIL_DISTANCE = 16;
+/** Label sizes on screen (CSS px): a bed's label, an alarmed bed's, the compact chip. */
+export const LABEL_PX = { w: 150, h: 63 };
+export const ALARM_LABEL_PX = { w: 180, h: 76 };
+export const CHIP_PX = { w: 70, h: 28 };
+/** An alarmed bed's label sits this much higher (px) before any lift to clear others. */
+const ALARM_RAISE_PX = 14;
 const LABEL_HZ = 2;
 const TOP = 0.64; // mattress top
 
@@ -27,6 +40,7 @@ const geo = {
   cuff: new THREE.CylinderGeometry(0.075, 0.075, 0.12, 14, 1, true).rotateX(Math.PI / 2),
   finger: new THREE.SphereGeometry(0.04, 10, 8),
   halo: new THREE.TorusGeometry(0.22, 0.025, 8, 32).rotateX(Math.PI / 2),
+  ring: new THREE.RingGeometry(0.84, 1.0, 48).rotateX(-Math.PI / 2),
   circle: new THREE.SphereGeometry(0.07, 12, 8),
   diamond: new THREE.OctahedronGeometry(0.09),
   triangle: new THREE.ConeGeometry(0.1, 0.16, 3),
@@ -48,9 +62,12 @@ class Avatar {
   private readonly finger: THREE.Mesh;
   private readonly halo: THREE.Mesh;
   private readonly markers: Record<'circle' | 'diamond' | 'triangle', THREE.Mesh>;
-  readonly label = new TextSprite(1.2, 0.42);
+  readonly label = new TextSprite(1.2, 0.42, 'rgba(10,14,19,0.85)', 512, true);
+  readonly chip = new TextSprite(1, 0.4, 'rgba(10,14,19,0.85)', 256, true);
+  readonly ring: THREE.Mesh;
   private lastLabel = -1e9;
   view?: BedView;
+  placement: Placement = { mode: 'hidden', lift: 0, shift: 0, rect: null };
 
   constructor(readonly bedId: string) {
     this.body = new THREE.Mesh(geo.body, mat('#94a3b8', { transparent: true, opacity: 0.38, depthWrite: false }));
@@ -86,10 +103,18 @@ class Avatar {
       mk.position.set(0, TOP + 0.86, -0.72);
       this.figure.add(mk);
     }
-    this.label.sprite.position.set(0, TOP + 1.5, -0.2);
+    this.label.sprite.position.set(0, TOP + 1.1, -0.2);
+    this.chip.sprite.position.copy(this.label.sprite.position);
+    this.ring = new THREE.Mesh(geo.ring, new THREE.MeshBasicMaterial({
+      color: '#ef4444', transparent: true, opacity: 0.8, depthWrite: false, side: THREE.DoubleSide, fog: false,
+    }));
+    this.ring.scale.set(0.95, 1, 1.45);
+    this.ring.position.y = 0.05;
+    this.ring.renderOrder = 5;
+    this.ring.visible = false;
     this.detail.add(this.heart, ...this.lungs, this.cuff, this.finger);
     this.figure.add(this.body, this.head, ...arms, this.detail, this.halo);
-    this.root.add(this.figure, this.label.sprite);
+    this.root.add(this.figure, this.ring, this.label.sprite, this.chip.sprite);
   }
 
   place(b: PlacedBed): void {
@@ -97,7 +122,7 @@ class Avatar {
     this.root.rotation.y = b.rotY;
   }
 
-  update(v: BedView, tSec: number, nowMs: number, near: boolean): void {
+  update(v: BedView, tSec: number, nowMs: number, near: boolean, still = false): void {
     this.view = v;
     this.figure.visible = v.patient !== undefined;
     this.detail.visible = near;
@@ -133,6 +158,17 @@ class Avatar {
       mk.visible = lit && shape === style.shape;
       mk.rotation.y = tSec * 1.5;
     }
+    // The floor ring: pulsing at the priority's blink rate (0.5 + 0.5·cos), steady for low.
+    const alarmed = v.patient !== undefined && v.priority > Priority.None;
+    this.ring.visible = alarmed;
+    if (alarmed) {
+      const ring = this.ring.material as THREE.MeshBasicMaterial;
+      ring.color.set(style.color);
+      const s = still || style.blinkHz <= 0 ? 1 : 0.5 + 0.5 * Math.cos(2 * Math.PI * style.blinkHz * tSec);
+      ring.opacity = 0.35 + 0.6 * s;
+      const k = 1 + 0.14 * s;
+      this.ring.scale.set(0.95 * k, 1, 1.45 * k);
+    }
     if (nowMs - this.lastLabel >= 1000 / LABEL_HZ) {
       this.lastLabel = nowMs;
       this.redrawLabel(v);
@@ -146,15 +182,33 @@ class Avatar {
       { text: `${v.bed.label}  ·  ${n2}`, color: news2Color(v.news2, v.risk), size: 64, bold: true },
     ];
     if (v.priority > Priority.None) {
-      lines.push({ text: `${style.symbol} ${style.label}${v.alarmText ? ` · ${v.alarmText}` : ''}`, color: style.color, size: 46, bold: true });
+      // The same alarm as the tile's (model/alarms.ts order); "latched" when it has ended.
+      const ended = v.alarmHeadline && v.alarmHeadline.state !== 'active' ? ` · ${v.alarmHeadline.state}` : '';
+      lines.push({ text: `${style.symbol} ${style.label}${v.alarmText ? ` · ${v.alarmText}` : ''}${ended}`, color: style.color, size: 46, bold: true });
     } else {
       lines.push({ text: v.patient ? `HR ${fmt(v.hr)}  SpO₂ ${fmt(v.spo2)}` : 'Unoccupied', color: '#cbd5e1', size: 46, bold: false });
     }
     this.label.redraw(lines, v.priority > Priority.None ? style.color : undefined, v.priority === Priority.Medium);
+    const n2v = v.news2 === undefined ? '–' : String(v.news2);
+    this.chip.redraw([{ text: `${v.bed.label} · ${n2v}`, color: news2Color(v.news2, v.risk), size: 60, bold: true }]);
+  }
+
+  /** Shows the label as declutter() placed it, `px` tall on a `viewportH`-px canvas. */
+  place2d(p: Placement, alarmed: boolean, fovDeg: number, viewportH: number): void {
+    this.placement = p;
+    const full = alarmed ? ALARM_LABEL_PX : LABEL_PX;
+    const raise = alarmed ? ALARM_RAISE_PX : 0;
+    this.label.sprite.visible = p.mode === 'full';
+    this.chip.sprite.visible = p.mode === 'compact';
+    const show = p.mode === 'full' ? { s: this.label.sprite, px: full } : p.mode === 'compact' ? { s: this.chip.sprite, px: CHIP_PX } : null;
+    if (!show) return;
+    show.s.scale.set(spriteScaleFor(show.px.w, fovDeg, viewportH), spriteScaleFor(show.px.h, fovDeg, viewportH), 1);
+    show.s.center.set(0.5 - p.shift / show.px.w, -(p.lift + raise) / show.px.h);
   }
 
   dispose(): void {
     this.label.dispose();
+    this.chip.dispose();
     this.root.traverse((o) => {
       const m = o as THREE.Mesh;
       if (m.isMesh) (m.material as THREE.Material).dispose();
@@ -189,7 +243,7 @@ export class AvatarLayer {
     }
   }
 
-  update(views: Map<string, BedView>, camera: THREE.Camera, nowMs: number): number {
+  update(views: Map<string, BedView>, camera: THREE.PerspectiveCamera, nowMs: number, viewport?: { w: number; h: number }, still = false): number {
     const tSec = nowMs / 1000;
     let detailed = 0;
     for (const [id, a] of this.avatars) {
@@ -198,14 +252,58 @@ export class AvatarLayer {
       a.root.getWorldPosition(this.tmp);
       const dist = this.tmp.distanceTo(camera.position);
       const near = v.patient !== undefined && dist < DETAIL_DISTANCE;
-      // Labels grow with distance (up to 2.2×) so NEWS2 stays readable from the overview camera.
-      const k = Math.min(2.2, Math.max(1, dist / 9));
-      a.label.sprite.scale.set(1.2 * k, 1.2 * 0.42 * k, 1);
-      a.label.sprite.position.y = TOP + 1.3 + 0.25 * k;
       if (near) detailed++;
-      a.update(v, tSec, nowMs, near);
+      a.update(v, tSec, nowMs, near, still);
     }
+    if (viewport) this.layoutLabels(views, camera, viewport);
     return detailed;
+  }
+
+  /** Screen-space labels: project each anchor, declutter most urgent first, size and place. */
+  private layoutLabels(views: Map<string, BedView>, camera: THREE.PerspectiveCamera, vp: { w: number; h: number }): void {
+    const ranked = [...this.avatars.values()]
+      .filter((a) => views.has(a.bedId))
+      .map((a) => ({ a, v: views.get(a.bedId)! }))
+      .sort((x, y) => compareBeds(
+        { label: x.v.bed.label, priority: x.v.priority, news2: x.v.news2, risk: x.v.risk },
+        { label: y.v.bed.label, priority: y.v.priority, news2: y.v.news2, risk: y.v.risk },
+      ));
+    const boxes: LabelBox[] = ranked.map(({ a, v }, i) => {
+      a.label.sprite.getWorldPosition(this.tmp);
+      const p = this.tmp.project(camera);
+      const x = ((p.x + 1) / 2) * vp.w;
+      const y = ((1 - p.y) / 2) * vp.h;
+      const alarmed = v.patient !== undefined && v.priority > Priority.None;
+      const full = alarmed ? ALARM_LABEL_PX : LABEL_PX;
+      return {
+        id: a.bedId,
+        x,
+        y: y - (alarmed ? ALARM_RAISE_PX : 0),
+        onScreen: p.z < 1 && p.z > -1 && x > -full.w / 2 && x < vp.w + full.w / 2 && y > 0 && y < vp.h + full.h,
+        full,
+        compact: CHIP_PX,
+        alarmed,
+        rank: i,
+      };
+    });
+    const placed = declutter(boxes, vp.w);
+    for (const { a, v } of ranked) {
+      const alarmed = v.patient !== undefined && v.priority > Priority.None;
+      a.place2d(placed.get(a.bedId)!, alarmed, camera.fov, vp.h);
+    }
+  }
+
+  /** How a bed's label is shown (tests): mode, lift and its rectangle on screen (CSS px). */
+  labelInfo(id: string): Placement | null {
+    return this.avatars.get(id)?.placement ?? null;
+  }
+
+  /** A bed's floor ring (tests): shown, colour, opacity. */
+  ringInfo(id: string): { visible: boolean; color: string; opacity: number } | null {
+    const a = this.avatars.get(id);
+    if (!a) return null;
+    const m = a.ring.material as THREE.MeshBasicMaterial;
+    return { visible: a.ring.visible, color: `#${m.color.getHexString()}`, opacity: m.opacity };
   }
 
   pickTargets(): THREE.Object3D[] {

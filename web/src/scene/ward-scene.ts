@@ -9,6 +9,12 @@ import { PresenceLayer } from './presence-avatars';
 import type { PeerStore } from '../presence/peers';
 import type { Pose } from '../presence/pose';
 import { spotPose, type HomeView } from '../presence/spawn';
+import { bedBoxPoints, frameForEveryone } from './home-view';
+import { LABEL_PX } from './avatars';
+import type { Placement } from './label-layout';
+
+/** Overlays along the canvas edges (CSS px): the bed list on top, the help line at the bottom. */
+const OVERLAY_PX = { top: 58, bottom: 40, side: 14 };
 
 /** True when WebGL runs on a CPU rasteriser, where every pixel costs. */
 function isSoftwareGl(): boolean {
@@ -38,6 +44,7 @@ export class WardScene {
   readonly software: boolean;
   private readonly raycaster = new THREE.Raycaster();
   private placedOnce = false;
+  private readonly reducedMotion = typeof matchMedia === 'function' ? matchMedia('(prefers-reduced-motion: reduce)') : null;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     this.software = isSoftwareGl() || new URLSearchParams(location.search).get('quality') === 'low';
@@ -83,23 +90,23 @@ export class WardScene {
     this.lookFrom(p.x, p.y, p.z, v.target.x, v.target.y, v.target.z);
   }
 
-  /** The shared view of the whole ward from above the corridor's end. */
+  /**
+   * The shared view of the whole ward from above the corridor's end, framing every bed with the
+   * room its label needs (scene/home-view.ts), clear of the overlays along the canvas's edges,
+   * for any ward size. Viewers' spawn spots sit around it (presence/spawn.ts).
+   */
   homeView(): HomeView | null {
     const l = this.layout;
-    if (!l) return null;
-    const cx = (l.min.x + l.max.x) / 2;
-    const cz = (l.min.z + l.max.z) / 2;
-    // Distance at which the ward's width fills the horizontal field of view, seen from 40° up.
-    const halfW = (l.max.x - l.min.x) / 2 + 1;
-    const halfD = (l.max.z - l.min.z) / 2 + 1;
-    const tanH = Math.tan(THREE.MathUtils.degToRad(this.camera.fov / 2)) * this.camera.aspect;
-    const tanV = Math.tan(THREE.MathUtils.degToRad(this.camera.fov / 2));
-    const dist = Math.max((halfW / tanH) * 0.92, (halfD * 1.2) / tanV, 6);
-    const up = THREE.MathUtils.degToRad(56);
-    return {
-      position: { x: cx, y: l.max.y + dist * Math.sin(up), z: cz + dist * Math.cos(up) },
-      target: { x: cx, y: l.min.y, z: cz },
-    };
+    if (!l || !l.beds.size) return null;
+    const w = this.canvas.clientWidth || window.innerWidth;
+    const h = this.canvas.clientHeight || window.innerHeight;
+    const side = Math.min(0.2, OVERLAY_PX.side / w);
+    return frameForEveryone(bedBoxPoints(l.beds.values()), this.camera.fov, w / Math.max(1, h), {
+      top: Math.min(0.35, (OVERLAY_PX.top + LABEL_PX.h) / h),
+      bottom: Math.min(0.2, OVERLAY_PX.bottom / h + 0.03),
+      left: side,
+      right: side,
+    });
   }
 
   /** Viewpoint at the foot of the bed, looking at the patient. */
@@ -132,6 +139,11 @@ export class WardScene {
       return this.architecture.bedIds[hit.instanceId] ?? null;
     }
     return (hit.object.userData.bedId as string) ?? null;
+  }
+
+  /** How a bed's label is shown (tests): full / compact / hidden, lift, on-screen rectangle. */
+  labelInfo(bedId: string): Placement | null {
+    return this.avatars.labelInfo(bedId);
   }
 
   /** Screen position (CSS px) of a bed, for tests and overlays; null when behind the camera. */
@@ -169,7 +181,8 @@ export class WardScene {
 
   render(views: Map<string, BedView>, dt: number, nowMs: number): void {
     if (!this.renderer.xr.isPresenting) this.nav.update(dt);
-    this.detailedAvatars = this.avatars.update(views, this.camera, nowMs);
+    const vp = { w: this.canvas.clientWidth || window.innerWidth, h: this.canvas.clientHeight || window.innerHeight };
+    this.detailedAvatars = this.avatars.update(views, this.camera, nowMs, vp, !!this.reducedMotion?.matches);
     if (this.peers) this.presence.update(this.peers, this.layout, this.camera, performance.now());
     this.renderer.render(this.scene, this.camera);
   }

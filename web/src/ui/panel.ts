@@ -1,60 +1,89 @@
 // Patient panel: header, numerics with alarm levels (colour + ▲ marks), live ECG strip at 25 mm/s,
-// trends 1 h / 24 h (history API), NEWS2 breakdown, alarms with acknowledge (alarm API) and the
-// record summary (problems, allergies, medications from the Patient twin).
+// trends 1 h / 24 h (history API), NEWS2 breakdown, alarms with acknowledge, the alarm history of
+// the last 8 h / 24 h and the record summary (problems, allergies, medications from the Patient
+// twin).
+// Nothing here polls. The alarm list is the shared alarm store's (model/alarms.ts: refreshed when
+// the patient's live alarm summary changes), so it is the very list the overview tile and the 3D
+// label show. The NEWS2 rows are the engine's breakdown, fetched once when the panel opens, then
+// re-scored from the live readings (viz/news2-live.ts); they always sum to the total under them,
+// and the breakdown is fetched again only when that sum and the engine's live NEWS2 disagree.
+// Acknowledge and Silence are offered only to viewers allowed to (canAcknowledge).
 // Keyboard: opened by the user, the panel takes focus (its heading); closing it (Esc, Close)
 // gives focus back to what opened it — a tile, the bed list, the 3D view.
 import type { BedView } from '../model/bed-view';
 import type { WaveStore } from '../ecg/wave-store';
 import { NEWS2_PARAMS, type News2Param } from '../viz/news2';
-import { hrLevel, news2Color, Priority, PRIORITY_STYLES, rrLevel, spo2Level, sysLevel, tempLevel, type Level } from '../viz/mapping';
-import { acknowledgeAlarm, fetchAlarms, fetchNews2, fetchTrend, silenceAlarm, type AlarmItem, type News2Breakdown } from '../net/rest';
-import { parsePriority } from '../viz/mapping';
-import { textOn } from '../viz/contrast';
+import { hrLevel, news2Color, PRIORITY_STYLES, rrLevel, spo2Level, sysLevel, tempLevel, type Level } from '../viz/mapping';
+import { fetchAlarmHistory, fetchNews2, fetchTrend } from '../net/rest';
+import {
+  alarmTiming, canAcknowledge, formatClock, needsAck, stateWords, type Alarm, type AlarmStore, type HistoryAlarm, type Viewer,
+} from '../model/alarms';
+import { liveInputs, mergeNews2, News2Sync, parseBreakdown, type News2Base, type News2Row } from '../viz/news2-live';
 import { drawEcgStrip, drawTrend } from './ecg-strip';
+import { alarmBadge } from './overview';
 import { el, fmt, setText } from './dom';
-
-/** The engine's parameter keys (GET /api/v1/patients/{id}/news2) for our short names. */
-const ENGINE_PARAMS: Record<News2Param, string> = {
-  rr: 'respiration_rate', spo2: 'spo2', air: 'air_or_oxygen', sys: 'systolic_bp', hr: 'pulse',
-  consciousness: 'consciousness', temp: 'temperature',
-};
 
 const PARAM_NAMES: Record<News2Param, string> = {
   rr: 'Respiration rate', spo2: 'SpO₂', air: 'Air or oxygen', sys: 'Systolic BP', hr: 'Pulse',
   consciousness: 'Consciousness', temp: 'Temperature',
 };
 
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
 /** Telemetry that has a trend, with its name in the list. */
 const TREND_SERIES: Record<string, string> = { hr: 'HR', spo2: 'SpO₂', rr: 'RR', nibpSys: 'Systolic BP', temp: 'Temp' };
 
 interface NumCell { e: HTMLElement; b: HTMLElement; }
 
+export interface PanelDeps {
+  waves: WaveStore;
+  apiBase: string;
+  alarms: AlarmStore;
+  viewer: () => Viewer;
+  onClose: () => void;
+}
+
 export class PatientPanel {
   bedId: string | null = null;
+  /** Breakdown requests: when the panel opened, and to resync with the engine's total (tests). */
+  readonly news2Fetches = { open: 0, resync: 0 };
   private numerics = new Map<string, NumCell>();
   private ecg!: HTMLCanvasElement;
   private title!: HTMLElement;
   private sub!: HTMLElement;
-  private n2table!: HTMLElement;
+  private n2table!: HTMLTableElement;
+  private n2note!: HTMLElement;
   private alarmList!: HTMLElement;
+  private alarmNote!: HTMLElement;
+  private historyTable!: HTMLTableElement;
+  private historyNote!: HTMLElement;
   private record!: HTMLElement;
   private trendCanvas!: HTMLCanvasElement;
   private trendNote!: HTMLElement;
   private trendRange = 3600_000;
   private trendSeries = 'hr';
+  private historyRange = 8 * 3600_000;
   private lastSlow = 0;
-  private alarmTimer: ReturnType<typeof setInterval> | undefined;
   private view?: BedView;
-  private loadedFor: string | null = null;
-  private engineNews2: News2Breakdown | null = null; // bed whose trend and alarms were first fetched
+  private loadedFor: string | null = null; // bed whose trend and breakdown were first fetched
+  private news2Base: News2Base | null = null;
+  private news2For: string | null = null; // patient of news2Base
+  private news2Absent = false; // the engine has no breakdown route
+  private readonly news2Sync = new News2Sync();
+  private alarmKey = '';
+  private alarmTimes: Array<{ e: HTMLElement; a: Alarm }> = [];
+  private historyKey = '';
+  private historyTimer: ReturnType<typeof setTimeout> | undefined;
   private opener: HTMLElement | null = null; // focused before the user opened the panel
+  private readonly waves: WaveStore;
+  private readonly apiBase: string;
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly waves: WaveStore,
-    private readonly apiBase: string,
-    private readonly onClose: () => void,
+    private readonly deps: PanelDeps,
   ) {
+    this.waves = deps.waves;
+    this.apiBase = deps.apiBase;
     this.build();
   }
 
@@ -67,7 +96,7 @@ export class PatientPanel {
     this.sub = el('span', 'sub', head);
     const close = el('button', 'act', head, 'Close');
     close.title = 'Close (Esc)';
-    close.onclick = () => this.onClose();
+    close.onclick = () => this.deps.onClose();
     el('h3', '', r, 'Vital signs');
     const nums = el('div', 'numerics', r);
     for (const [key, label] of [['hr', 'HR bpm'], ['spo2', 'SpO₂ %'], ['rr', 'RR /min'], ['nibp', 'NIBP mmHg'], ['temp', 'Temp °C'], ['news2', 'NEWS2']]) {
@@ -113,10 +142,37 @@ export class PatientPanel {
     this.trendCanvas.setAttribute('aria-describedby', 'trend-note');
     this.trendNote = el('div', 'muted', r);
     this.trendNote.id = 'trend-note';
-    el('h3', '', r, 'NEWS2');
+    el('h3', '', r, 'NEWS2').id = 'n2-title';
     this.n2table = el('table', 'n2', r);
+    this.n2table.setAttribute('aria-labelledby', 'n2-title');
+    this.n2note = el('div', 'muted n2-note', r);
     el('h3', '', r, 'Alarms');
     this.alarmList = el('ul', 'alarms', r);
+    this.alarmNote = el('div', 'muted alarm-note', r);
+    this.alarmNote.setAttribute('role', 'status');
+    el('h3', '', r, 'Alarm history').id = 'history-title';
+    const hbar = el('div', 'trend-bar history-bar', r);
+    hbar.setAttribute('role', 'group');
+    hbar.setAttribute('aria-label', 'Alarm history range');
+    const hbuttons: HTMLButtonElement[] = [];
+    for (const [label, ms] of [['8 h', 8 * 3600_000], ['24 h', 86_400_000]] as const) {
+      const b = el('button', 'act', hbar, label);
+      b.dataset.range = label.replace(' ', '');
+      b.setAttribute('aria-pressed', String(ms === this.historyRange));
+      b.title = `Alarms of the last ${label.replace('h', 'hours')}`;
+      b.onclick = () => {
+        this.historyRange = ms;
+        hbuttons.forEach((x) => x.setAttribute('aria-pressed', String(x === b)));
+        void this.loadHistory();
+      };
+      hbuttons.push(b);
+    }
+    this.historyNote = el('div', 'muted', r);
+    this.historyNote.id = 'history-note';
+    const wrap = el('div', 'history-wrap', r);
+    this.historyTable = el('table', 'history', wrap);
+    this.historyTable.setAttribute('aria-labelledby', 'history-title');
+    this.historyTable.setAttribute('aria-describedby', 'history-note');
     el('h3', '', r, 'Record');
     this.record = el('dl', 'record', r);
   }
@@ -138,15 +194,21 @@ export class PatientPanel {
     this.lastSlow = 0;
     this.loadedFor = null;
     this.view = undefined;
-    clearInterval(this.alarmTimer);
-    this.alarmTimer = setInterval(() => void this.loadAlarms(), 3000);
+    this.news2Base = null;
+    this.news2For = null;
+    this.news2Sync.reset();
+    this.alarmKey = '';
+    this.historyKey = '';
+    this.n2table.replaceChildren();
+    this.historyTable.replaceChildren();
+    setText(this.historyNote, '');
   }
 
   close(): void {
     const hadFocus = this.root.contains(document.activeElement);
     this.bedId = null;
     this.root.hidden = true;
-    clearInterval(this.alarmTimer);
+    clearTimeout(this.historyTimer);
     const opener = this.opener;
     this.opener = null;
     if (hadFocus && opener?.isConnected) opener.focus();
@@ -163,7 +225,6 @@ export class PatientPanel {
     if (this.loadedFor !== v.bed.id) {
       this.loadedFor = v.bed.id;
       void this.loadTrend();
-      void this.loadAlarms();
     }
     if (v.bed.monitorId) {
       const { blocks, gaps } = this.waves.get(v.bed.monitorId, 'ecg');
@@ -182,7 +243,9 @@ export class PatientPanel {
     const n2 = this.numerics.get('news2')!;
     setText(n2.b, v.news2 === undefined ? '–' : `${v.news2}${v.news2Estimated ? ' est.' : ''}`);
     n2.b.style.color = news2Color(v.news2, v.risk);
-    this.renderNews2(v);
+    this.renderNews2(v, nowMs);
+    this.renderAlarms(v);
+    this.scheduleHistory(v);
     this.renderRecord(v);
   }
 
@@ -192,26 +255,197 @@ export class PatientPanel {
     c.e.className = `num ${level}`;
   }
 
-  private renderNews2(v: BedView): void {
-    const d = v.news2Detail;
-    const e = !v.news2Estimated && this.engineNews2 ? this.engineNews2 : null;
-    const rows = NEWS2_PARAMS.map((p) => {
-      const ep = e?.parameters?.[ENGINE_PARAMS[p]];
-      const s = e ? (ep?.missing ? undefined : ep?.score) : d.scores[p];
-      const value = e && ep && !ep.missing && ep.value !== undefined ? ` <span class="muted">(${String(ep.value)})</span>` : '';
-      return `<tr><td>${PARAM_NAMES[p]}${value}</td><td>${s === undefined ? 'not recorded' : s}</td></tr>`;
+  /** Fetches the engine's breakdown (reason: "open" or "resync"). */
+  private async loadNews2(patient: string, reason: 'open' | 'resync'): Promise<void> {
+    this.news2Fetches[reason]++;
+    try {
+      const j = await fetchNews2(this.apiBase, patient);
+      if (this.view?.bed.patientId !== patient) return;
+      this.news2Absent = j === null;
+      if (j) {
+        this.news2Base = parseBreakdown(j as unknown as Record<string, unknown>);
+        this.news2Sync.fetched(performance.now());
+      }
+    } catch {
+      /* keep what we have; the next mismatch asks again */
+    }
+  }
+
+  private renderNews2(v: BedView, nowMs: number): void {
+    const pid = v.bed.patientId;
+    if (pid && pid !== this.news2For && !v.news2Estimated) {
+      this.news2For = pid;
+      this.news2Base = null;
+      this.news2Sync.reset();
+      void this.loadNews2(pid, 'open');
+    }
+    let rows: News2Row[];
+    let total: number;
+    let label: string;
+    let busy = false;
+    if (v.news2Estimated || (this.news2Absent && !this.news2Base)) {
+      const d = v.news2Detail;
+      rows = NEWS2_PARAMS.map((p) => ({ param: p, score: d.scores[p], live: true }));
+      total = d.total;
+      label = 'Estimate from monitor vitals';
+    } else if (!this.news2Base) {
+      if (this.n2table.dataset.state !== 'loading') {
+        this.n2table.dataset.state = 'loading';
+        this.n2table.innerHTML = '<tr><td>Loading the breakdown…</td><td></td></tr>';
+      }
+      return;
+    } else {
+      const m = mergeNews2(this.news2Base, liveInputs(v.monitor, v.patient));
+      rows = m.rows;
+      total = m.total;
+      if (this.news2Sync.check(total, v.news2, nowMs) && pid) void this.loadNews2(pid, 'resync');
+      busy = this.news2Sync.mismatch;
+      label = `NEWS2${m.complete ? '' : ' (incomplete)'}`;
+    }
+    const body = rows.map((r) => {
+      const value = r.value !== undefined ? ` <span class="muted">(${esc(r.value)})</span>` : '';
+      return `<tr data-param="${r.param}"><td>${PARAM_NAMES[r.param]}${value}</td><td class="score">${r.score === undefined ? 'not recorded' : r.score}</td></tr>`;
     });
-    const total = v.news2Estimated
-      ? `<tr><td><b>Estimate from monitor vitals</b></td><td><b>${d.total}</b></td></tr>`
-      : `<tr><td><b>NEWS2 (engine)</b> · risk ${v.risk ?? '–'}</td><td><b>${v.news2}</b></td></tr>`;
-    const html = rows.join('') + total;
+    const risk = v.news2Estimated ? '' : ` · risk ${esc(v.risk ?? '–')}`;
+    const html =
+      body.join('') +
+      `<tr class="total" data-total="${total}"><td><b>${label}</b>${risk}</td><td class="score"><b>${total}</b></td></tr>`;
+    this.n2table.dataset.state = busy ? 'updating' : 'ok';
+    this.n2table.setAttribute('aria-busy', String(busy));
     if (this.n2table.innerHTML !== html) this.n2table.innerHTML = html;
+    setText(this.n2note, busy ? 'Updating from the engine…' : v.news2Estimated ? 'The engine has no NEWS2 for this patient yet: estimated here.' : 'Sum of the rows; re-scored live as readings arrive.');
+  }
+
+  /** The alarm list from the shared store; rebuilt only when an alarm changes (buttons keep focus). */
+  private renderAlarms(v: BedView): void {
+    const store = this.deps.alarms;
+    const viewer = this.deps.viewer();
+    const pid = v.bed.patientId;
+    const list = v.alarms;
+    const key = JSON.stringify([
+      pid ?? '', store.available, v.alarmsPending,
+      store.available === false ? [v.priority, v.alarmText] : list.map((a) => [a.id, a.state, a.priority, a.message, a.acknowledgedBy, a.silencedUntil, a.ended, canAcknowledge(viewer, a)]),
+    ]);
+    if (key !== this.alarmKey) {
+      this.alarmKey = key;
+      this.alarmList.replaceChildren();
+      this.alarmTimes = [];
+      this.alarmList.setAttribute('aria-busy', String(v.alarmsPending));
+      if (!pid) {
+        el('li', 'muted', this.alarmList, 'No patient');
+      } else if (store.available === false) {
+        // No alarm API: the twin's current alarm, without acknowledge.
+        if (v.alarmText && v.priority > 0) {
+          const li = el('li', '', this.alarmList);
+          alarmBadge(li, v.priority, true);
+          el('span', '', li, v.alarmText);
+        } else el('li', 'muted', this.alarmList, 'No active alarms');
+        el('li', 'muted', this.alarmList, 'Alarm API not available: acknowledge disabled.');
+      } else if (store.available === null) {
+        el('li', 'muted', this.alarmList, 'Loading alarms…');
+      } else if (!list.length) {
+        el('li', 'muted', this.alarmList, 'No active alarms');
+      } else {
+        for (const a of list) this.alarmRow(a, canAcknowledge(viewer, a));
+      }
+    }
+    const now = Date.now();
+    for (const { e, a } of this.alarmTimes) setText(e, alarmTiming(a, now));
+  }
+
+  private alarmRow(a: Alarm, canAck: boolean): void {
+    const li = el('li', `alarm-${a.state}`, this.alarmList);
+    li.dataset.alarm = a.id;
+    li.dataset.state = a.state;
+    alarmBadge(li, a.priority, a.state === 'active');
+    el('span', 'text', li, a.message);
+    if (a.state !== 'active') el('span', 'acked', li, stateWords(a));
+    const when = el('span', 'when', li);
+    this.alarmTimes.push({ e: when, a });
+    if (a.acknowledgedBy) el('span', 'by', li, `by ${a.acknowledgedBy}`);
+    if (a.silencedUntil && a.silencedUntil > Date.now() && a.state === 'active') el('span', 'by', li, `silenced until ${formatClock(a.silencedUntil)}`);
+    if (!canAck || !needsAck(a)) return;
+    const what = `${PRIORITY_STYLES[a.priority].label} alarm ${a.message}`;
+    const b = el('button', 'act ack', li, 'Acknowledge');
+    b.setAttribute('aria-label', `Acknowledge ${what}`);
+    b.onclick = async () => {
+      b.disabled = true;
+      const r = await this.deps.alarms.acknowledge(a.id);
+      if (!r.ok) {
+        b.disabled = false;
+        setText(this.alarmNote, r.message);
+      } else setText(this.alarmNote, '');
+    };
+    if (a.state === 'active') {
+      const m = el('button', 'act', li, 'Silence 2 min');
+      m.setAttribute('aria-label', `Silence 2 min: ${what}`);
+      m.onclick = async () => {
+        m.disabled = true;
+        const r = await this.deps.alarms.silence(a.id, 120);
+        m.disabled = false;
+        setText(this.alarmNote, r.ok ? '' : r.message);
+      };
+    }
+  }
+
+  /** The history follows the alarm list: fetched on open, and again a second after it changes. */
+  private scheduleHistory(v: BedView): void {
+    const key = `${v.bed.patientId ?? ''}\n${this.historyRange}\n${v.alarms.map((a) => `${a.id}:${a.state}:${a.priority}`).join(',')}`;
+    if (key === this.historyKey) return;
+    const first = !this.historyKey.startsWith(`${v.bed.patientId ?? ''}\n`);
+    this.historyKey = key;
+    clearTimeout(this.historyTimer);
+    this.historyTimer = setTimeout(() => void this.loadHistory(), first ? 0 : 1000);
+  }
+
+  private async loadHistory(): Promise<void> {
+    const pid = this.view?.bed.patientId;
+    const range = this.historyRange;
+    const hours = Math.round(range / 3600_000);
+    if (!pid) {
+      this.historyTable.replaceChildren();
+      setText(this.historyNote, 'No patient');
+      return;
+    }
+    let items: HistoryAlarm[] | null;
+    try {
+      items = await fetchAlarmHistory(this.apiBase, pid, range);
+    } catch (e) {
+      setText(this.historyNote, `Alarm history unavailable: ${(e as Error).message}`);
+      return;
+    }
+    if (this.view?.bed.patientId !== pid || this.historyRange !== range) return;
+    if (items === null) {
+      this.historyTable.replaceChildren();
+      setText(this.historyNote, 'Alarm history not available in this engine build.');
+      return;
+    }
+    setText(this.historyNote, items.length ? `${items.length} alarm${items.length === 1 ? '' : 's'} in the last ${hours} h, newest first` : `No alarms in the last ${hours} h`);
+    const day = new Date().toDateString();
+    const when = (t?: number) => {
+      if (t === undefined) return '';
+      const d = new Date(t);
+      const date = d.toDateString() === day ? '' : `${d.getDate()} ${d.toLocaleString('en', { month: 'short' })} `;
+      return date + formatClock(t);
+    };
+    const rows = items.map((a) => {
+      const style = PRIORITY_STYLES[a.priority];
+      const end = a.ended !== undefined
+        ? `${when(a.ended)}${a.state === 'latched' ? ' (latched)' : a.endReason && a.endReason !== 'resolved' ? ` (${esc(a.endReason.replace('_', ' '))})` : ''}`
+        : 'ongoing';
+      const ack = a.acknowledgedBy ? `${esc(a.acknowledgedBy)}${a.acknowledged ? ` <span class="muted">${when(a.acknowledged)}</span>` : ''}` : '—';
+      return `<tr data-alarm="${esc(a.id)}" data-state="${a.state}"><td class="t">${when(a.onset)}</td><td class="t">${end}</td>` +
+        `<td class="t"><span class="lvl" style="border-color:${style.color}"><span aria-hidden="true">${style.symbol}</span> ${style.label}</span></td>` +
+        `<td class="msg">${esc(a.message)}</td><td class="msg">${ack}</td></tr>`;
+    });
+    this.historyTable.innerHTML =
+      '<thead><tr><th scope="col">Onset</th><th scope="col">End</th><th scope="col">Level</th><th scope="col">Alarm</th><th scope="col">Acknowledged by</th></tr></thead>' +
+      `<tbody>${rows.join('')}</tbody>`;
   }
 
   private renderRecord(v: BedView): void {
     const p = v.patient?.properties ?? {};
     const list = (x: unknown) => (Array.isArray(x) && x.length ? x.map(String).join(', ') : 'none recorded');
-    const esc = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
     const html =
       `<dt>Born · sex</dt><dd>${esc(String(p.birthDate ?? '–'))} · ${esc(String(p.sex ?? '–'))}</dd>` +
       `<dt>Problems</dt><dd>${esc(list(p.problems))}</dd>` +
@@ -238,64 +472,6 @@ export class PatientPanel {
       drawTrend(this.trendCanvas, pts, to - this.trendRange, to, '#4ade80');
     } catch (e) {
       setText(this.trendNote, `Trend unavailable: ${(e as Error).message}`);
-    }
-  }
-
-  private async loadAlarms(): Promise<void> {
-    const v = this.view;
-    const pid = v?.bed.patientId;
-    if (!pid) {
-      this.alarmList.innerHTML = '<li class="muted">No patient</li>';
-      return;
-    }
-    let items: AlarmItem[] | null = null;
-    try {
-      items = await fetchAlarms(this.apiBase, pid);
-      this.engineNews2 = await fetchNews2(this.apiBase, pid);
-    } catch {
-      items = null;
-    }
-    if (this.view?.bed.patientId !== pid) return;
-    this.alarmList.innerHTML = '';
-    if (items === null) {
-      // No alarm API: show the twin's current alarm, without acknowledge.
-      if (v && v.priority > Priority.None) this.alarmRow({ id: '', priority: v.priority, text: v.alarmText ?? '', state: 'active' }, false);
-      else el('li', 'muted', this.alarmList, 'No active alarms');
-      el('li', 'muted', this.alarmList, 'Alarm API not available: acknowledge disabled.');
-      return;
-    }
-    if (!items.length) el('li', 'muted', this.alarmList, 'No active alarms');
-    for (const a of items) this.alarmRow(a, true);
-  }
-
-  private alarmRow(a: AlarmItem, canAck: boolean): void {
-    const li = el('li', '', this.alarmList);
-    li.dataset.alarm = a.id;
-    const p = parsePriority(a.priority);
-    const style = PRIORITY_STYLES[p];
-    const badge = el('span', 'badge', li);
-    el('span', '', badge, style.symbol).setAttribute('aria-hidden', 'true');
-    badge.append(` ${style.label}`);
-    badge.style.background = style.color;
-    badge.style.color = textOn(style.color);
-    el('span', '', li, a.text);
-    if (a.state !== 'active') el('span', 'acked', li, a.state);
-    if (canAck && (a.state === 'active' || a.state === 'latched') && a.id) {
-      const b = el('button', 'act ack', li, 'Acknowledge');
-      b.style.marginLeft = 'auto';
-      b.onclick = async () => {
-        b.disabled = true;
-        await acknowledgeAlarm(this.apiBase, a.id);
-        void this.loadAlarms();
-      };
-      if (a.state === 'active') {
-        const m = el('button', 'act', li, 'Silence 2 min');
-        m.onclick = async () => {
-          m.disabled = true;
-          await silenceAlarm(this.apiBase, a.id, 120);
-          void this.loadAlarms();
-        };
-      }
     }
   }
 }

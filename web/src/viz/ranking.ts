@@ -39,3 +39,17 @@ export function compareBeds(a: SortableBed, b: SortableBed): number {
   if (a.priority !== b.priority) return b.priority - a.priority;
   return a.label.localeCompare(b.label, undefined, { numeric: true });
 }
+
+/**
+ * The bed "go to the most urgent bed" goes to: the first in overview order. Pressed again while
+ * `current` is that bed, the next one that needs attention (an alarm, or a NEWS2 band of medium
+ * or above), round them in order, so repeated presses tour them all. undefined without beds.
+ */
+export function mostUrgent<T extends SortableBed & { id: string }>(beds: readonly T[], current?: string | null): T | undefined {
+  const sorted = [...beds].sort(compareBeds);
+  if (!sorted.length) return undefined;
+  const urgent = sorted.filter((b) => b.priority > Priority.None || urgencyTier(b) >= Priority.Medium);
+  const ring = urgent.length ? urgent : [sorted[0]];
+  const i = current ? ring.findIndex((b) => b.id === current) : -1;
+  return i < 0 ? ring[0] : ring[(i + 1) % ring.length];
+}
