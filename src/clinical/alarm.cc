@@ -1,6 +1,7 @@
 #include "clinical/alarm.h"
 
 #include <array>
+#include <tuple>
 
 #include "common/time.h"
 
@@ -65,6 +66,18 @@ nlohmann::json AlarmToJson(const Alarm& a) {
                       {"escalations", a.escalations},
                       {"announcements", a.announcements}};
   return j;
+}
+
+const Alarm* MostPressing(const std::vector<Alarm>& shown) {
+  const Alarm* best = nullptr;
+  auto rank = [](const Alarm& a) {
+    return std::tuple(a.state == AlarmState::kActive, static_cast<int>(a.priority), a.onset_ns);
+  };
+  for (const Alarm& a : shown) {
+    if (a.state != AlarmState::kActive && a.state != AlarmState::kLatched) continue;
+    if (!best || rank(a) > rank(*best)) best = &a;
+  }
+  return best;
 }
 
 }  // namespace lj::clinical

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lj::clinical {
 
@@ -75,5 +76,10 @@ struct Alarm {
 };
 
 nlohmann::json AlarmToJson(const Alarm& a);
+
+// The alarm a bed's summary (alarmText, the tile) names among those shown: an unacknowledged
+// one, active before latched (what is happening now before what has ended), then the higher
+// priority, then the newer onset; null when every shown alarm is acknowledged.
+const Alarm* MostPressing(const std::vector<Alarm>& shown);
 
 }  // namespace lj::clinical

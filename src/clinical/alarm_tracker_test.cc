@@ -225,5 +225,32 @@ TEST(AlarmLimitsTest, MergeValidatesAndScale2LowersSpo2) {
   EXPECT_EQ(MergeLimits(d, nlohmann::json::array()).status().code(), ErrorCode::kInvalidArgument);
 }
 
+// The bed's summary names what is happening now: an active alarm before an older latched one,
+// even of the same priority (asystole after a latched "HR 164 > 150"); then priority; then the
+// newer onset; acknowledged alarms only when nothing else is shown.
+TEST(MostPressing, ActiveBeforeLatchedThenPriorityThenNewest) {
+  auto alarm = [](uint64_t id, AlarmState st, Priority p, int64_t onset, const char* msg) {
+    Alarm a;
+    a.id = id, a.state = st, a.priority = p, a.onset_ns = onset, a.message = msg;
+    return a;
+  };
+  std::vector<Alarm> shown = {alarm(1, AlarmState::kLatched, Priority::kHigh, 10, "HR 164 > 150"),
+                              alarm(2, AlarmState::kActive, Priority::kHigh, 20, "Asystole")};
+  EXPECT_EQ(MostPressing(shown)->id, 2u);
+  std::swap(shown[0], shown[1]);
+  EXPECT_EQ(MostPressing(shown)->id, 2u) << "order of the list does not matter";
+  shown.push_back(alarm(3, AlarmState::kActive, Priority::kMedium, 30, "SpO2 88 < 90"));
+  EXPECT_EQ(MostPressing(shown)->id, 2u) << "priority before recency";
+  shown.push_back(alarm(4, AlarmState::kActive, Priority::kHigh, 40, "RR 31 > 30"));
+  EXPECT_EQ(MostPressing(shown)->id, 4u) << "the newer of equal priority";
+  const std::vector<Alarm> latched = {
+      alarm(5, AlarmState::kLatched, Priority::kHigh, 5, "old"),
+      alarm(6, AlarmState::kLatched, Priority::kHigh, 6, "newer"),
+      alarm(7, AlarmState::kAcknowledged, Priority::kHigh, 7, "seen")};
+  EXPECT_EQ(MostPressing(latched)->id, 6u);
+  EXPECT_EQ(MostPressing({alarm(8, AlarmState::kAcknowledged, Priority::kHigh, 1, "seen")}),
+            nullptr);
+}
+
 }  // namespace
 }  // namespace lj::clinical

@@ -449,16 +449,13 @@ void ClinicalService::Publish(Patient& p, int64_t now, Output& out) {
     p.pub_response = std::string(n.response);
   }
   const std::vector<Alarm> shown = p.tracker.Shown();
+  // Level: the highest priority still unacknowledged; text: the most pressing alarm (an active
+  // asystole before an older latched "HR 164 > 150"), else the first shown (acknowledged).
   Priority level = Priority::kNone;
-  std::string text;
-  for (const Alarm& a : shown) {
-    if (a.state == AlarmState::kAcknowledged) continue;
-    if (a.priority > level) {
-      level = a.priority;
-      text = a.message;
-    }
-  }
-  if (level == Priority::kNone && !shown.empty()) text = shown.front().message;
+  for (const Alarm& a : shown)
+    if (a.state != AlarmState::kAcknowledged) level = std::max(level, a.priority);
+  const Alarm* first = MostPressing(shown);
+  std::string text = first ? first->message : shown.empty() ? "" : shown.front().message;
   const std::string lv(PriorityName(level));
   const int count = static_cast<int>(shown.size());
   if (!p.published || lv != p.pub_level) out.Add(p.id, "alarmLevel", now, Value::String(lv));
