@@ -266,6 +266,19 @@ void ClinicalService::Route(const live::AcceptedScalar& s) {
       p.in.on_oxygen = s.value.b;
       p.in.oxygen_ns = s.t_ns;
       p.dirty = true;
+    } else if (std::optional<double> v = Number(s.value)) {
+      // Charted vitals (a nurse's count, POST /fhir/Observation without a device) count in
+      // NEWS2 like a device's: the newest reading of each parameter wins, whoever measured it.
+      auto set = [&](Reading& r) {
+        if (r.has && s.t_ns < r.t_ns) return;
+        r = {true, *v, s.t_ns};
+        p.dirty = true;
+      };
+      if (tel == "rr") set(p.in.vital[kVRr]);
+      if (tel == "spo2") set(p.in.vital[kVSpo2]);
+      if (tel == "nibpSys") set(p.in.vital[kVSbp]);
+      if (tel == "temp") set(p.in.vital[kVTemp]);
+      if (tel == "hr") SetHeartRate(p.in, *v, s.t_ns, HrSource::kPulse, options_.staleness);
     }
     return;
   }

@@ -44,6 +44,27 @@ TEST(ClinicalService, News2RecomputedLiveAndVisibleOnThePatientTwin) {
   EXPECT_TRUE(env.LiveValue("patient-a02", "news2").is_null());
 }
 
+// A charted reading on the patient twin (a nurse's count, POST /fhir/Observation without a
+// device) counts in NEWS2 like the monitor's: the newest reading of a parameter wins.
+TEST(ClinicalService, ChartedVitalsOnThePatientCountInNews2) {
+  ClinicalEnv env;
+  env.Observe(kPat, 0, "alert", false);
+  env.Vitals(kMon, 0, 80, 16, 97, 120, 37.0);
+  EXPECT_EQ(env.LiveValue(kPat, "news2"), 0);
+  // A nurse counts RR 26 (3 points) a second later: newer than the monitor's 16.
+  ASSERT_EQ(env.Send(fmt::format(R"({{"samples":[{{"twin":"{}","t":{},"values":{{"rr":26}}}}]}})",
+                                 kPat, (env.t0 + 1 * kS) / 1'000'000))
+                .rejected,
+            0u);
+  EXPECT_EQ(env.LiveValue(kPat, "news2"), 3);
+  Result<nlohmann::json> n = env.service->News2(kPat);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ((*n)["parameters"]["respiration_rate"]["value"], 26);
+  // The monitor's next reading is newer again.
+  env.Vitals(kMon, 2, 80, 16, 97, 120, 37.0);
+  EXPECT_EQ(env.LiveValue(kPat, "news2"), 0);
+}
+
 TEST(ClinicalService, StaleVitalsMakeTheScoreIncomplete) {
   ClinicalEnv env;
   env.Observe(kPat, 0, "alert", false);

@@ -46,7 +46,7 @@ TEST_F(BuiltinModels, TelemetryCounts) {
   EXPECT_EQ(Get("Thermometer").telemetry.size(), 1u);
   EXPECT_EQ(Get("RoomSensor").telemetry.size(), 5u);
   EXPECT_EQ(Get("Bed").telemetry.size(), 2u);
-  EXPECT_EQ(Get("Patient").telemetry.size(), 10u);  // nurse observations + derived (clinical)
+  EXPECT_EQ(Get("Patient").telemetry.size(), 17u);  // nurse observations, charted vitals, derived
   EXPECT_EQ(Get("Hospital").telemetry.size(), 0u);
   EXPECT_EQ(Get("Presence").telemetry.size(), 5u);  // a viewer's pose (live/presence.h)
 }
