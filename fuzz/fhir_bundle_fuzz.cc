@@ -1,5 +1,6 @@
-// libFuzzer target for the FHIR Bundle/resource import path (POST /fhir) and search-parameter
-// parsing. The input is posted as a Bundle to a service over an in-memory ward; the first line,
+// libFuzzer target for the FHIR Bundle/resource import path (POST /fhir), the Observation create
+// check (POST /fhir/Observation) and search-parameter parsing. The input is posted as a Bundle
+// and as an Observation to a service over an in-memory ward; the first line,
 // split at '&' and '=', is also used as Patient and Observation search parameters. Invariants:
 // no crash, no 5xx, and every non-200 answer is an OperationOutcome with an error issue.
 #include <cstddef>
@@ -78,6 +79,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(r.body.value("resourceType", "") == "Bundle");
     std::string type = r.body.value("type", "");
     Check(type == "transaction-response" || type == "batch-response");
+  }
+  lj::fhir::ObservationWrite w;
+  lj::fhir::FhirResult planned = world->fhir->PlanObservation(in, &w);
+  CheckResult(planned);
+  if (planned.status == 200) {  // a plan names a twin, an instant and at least one reading
+    Check(!w.twin.empty() && !w.patient.empty() && !w.samples.empty());
+    Check(planned.body.value("resourceType", "") == "OperationOutcome");
   }
   lj::fhir::Params params = ParamsOf(in.substr(0, std::min(in.find('\n'), size_t{512})));
   CheckResult(world->fhir->Search("Patient", params));

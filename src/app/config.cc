@@ -511,7 +511,7 @@ enabled = true                   # live NEWS2, alarms and ECG analysis on patien
 
 [fhir]
 enabled = true                   # FHIR R4 under /fhir (Patient, Encounter, Observation, Bundle)
-base_url = "/fhir"               # prefix of links in Bundles; set an absolute URL for strict clients
+base_url = "/fhir"               # links in Bundles: absolute from the request's Host; set the public URL behind a proxy
 
 [auth]
 # Every interface but the health check needs a login or token, checked per twin and audited

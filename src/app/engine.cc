@@ -392,6 +392,7 @@ Status Engine::Start() {
   if (impl_->clinical) impl_->clinical->Start();
   if (impl_->identities && !impl_->usage_flusher.joinable())
     impl_->StartUsageFlusher(impl_->config.auth.usage_flush_s);
+  impl_->ctx->options.tls = tls != nullptr;  // links the server builds say https
   impl_->server = std::make_unique<server::HttpServer>(*impl_->ctx, std::move(tls));
   LJ_RETURN_IF_ERROR(impl_->server->Start());
   if (impl_->config.hl7.enabled) {

@@ -36,9 +36,11 @@ struct Plan {
 
 std::string EntryPath(size_t i) { return fmt::format("Bundle.entry[{}]", i); }
 
-Result<graph::Twin*> FindByMrn(std::vector<graph::Twin>& twins, const std::string& mrn) {
+// The patient with this identifier (system and value: MRNs of two issuers may coincide).
+Result<graph::Twin*> FindByMrn(FhirService::Impl& s, std::vector<graph::Twin>& twins,
+                               const std::string& system, const std::string& mrn) {
   for (graph::Twin& t : twins)
-    if (t.properties.value("mrn", "") == mrn) return &t;
+    if (t.properties.value("mrn", "") == mrn && MrnSystem(s, t.properties) == system) return &t;
   return static_cast<graph::Twin*>(nullptr);
 }
 
@@ -67,7 +69,7 @@ Status PlanPatient(FhirService::Impl& s, const Json& entry, const Json& r,
   const std::string path = EntryPath(i) + ".resource";
   Result<PatientFields> f = CheckPatient(r, s.opt.mrn_system, path);
   if (!f.ok()) return f.status();
-  Result<graph::Twin*> existing = FindByMrn(twins, f->mrn);
+  Result<graph::Twin*> existing = FindByMrn(s, twins, f->mrn_system, f->mrn);
   if (!existing.ok()) return existing.status();
   std::string twin_id;
   if (method == "PUT" && url.rfind("Patient/", 0) == 0) {
@@ -86,7 +88,13 @@ Status PlanPatient(FhirService::Impl& s, const Json& entry, const Json& r,
   PatientPlan& p = **planned;
   if (p.props.value("mrn", f->mrn) != f->mrn)
     return Unprocessable(path + ".identifier", "the MRN of an existing patient cannot change");
+  if (p.props.contains("mrn") && MrnSystem(s, p.props) != f->mrn_system)
+    return Status(ErrorCode::kConflict,
+                  fmt::format("{}.identifier: Patient/{} holds MRN {} of system {}, not of {}: "
+                              "another issuer's patient needs another id (PUT Patient/<id>)",
+                              path, twin_id, f->mrn, MrnSystem(s, p.props), f->mrn_system));
   p.props["mrn"] = f->mrn;
+  p.props["mrnSystem"] = f->mrn_system;
   if (!f->name.empty()) p.props["name"] = f->name;
   if (!f->gender.empty()) p.props["sex"] = f->gender;
   if (!f->birth_date.empty()) p.props["birthDate"] = f->birth_date;

@@ -120,6 +120,49 @@ TEST_F(ImportTest, MatchesAnExistingPatientByMrnAndMergesTheRecord) {
   EXPECT_EQ(Count("Condition", "patient-1"), 2u);
 }
 
+// The sender's identifier system is kept and read back; the same MRN value of another issuer is
+// another patient, never merged into the first.
+TEST_F(ImportTest, KeepsTheSendersIdentifierSystemAndNeverMergesAnotherIssuersMrn) {
+  Json entry = PatientEntry("77700001");
+  entry["resource"]["identifier"] = Json::array(
+      {{{"use", "usual"},
+        {"type",
+         {{"coding", Json::array({{{"system", "http://terminology.hl7.org/CodeSystem/v2-0203"},
+                                   {"code", "MR"}}})}}},
+        {"system", "urn:oid:1.2.36.146.595.217.0.1"},
+        {"value", "77700001"}}});
+  FhirResult r = Post(Bundle("transaction", {entry}));
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  FhirResult p = service_->Read("Patient", "patient-77700001");
+  ASSERT_EQ(p.status, 200);
+  EXPECT_EQ(p.body["identifier"][0]["system"], "urn:oid:1.2.36.146.595.217.0.1");
+  EXPECT_EQ(p.body["identifier"][0]["value"], "77700001");
+  EXPECT_EQ(
+      Resources(Search("Patient", {{"identifier", "urn:oid:1.2.36.146.595.217.0.1|77700001"}}).body)
+          .size(),
+      1u);
+  EXPECT_TRUE(
+      Resources(Search("Patient", {{"identifier", "urn:lingjing:mrn|77700001"}}).body).empty());
+  // Patients without a system of their own (HL7 ADT, older imports) keep the server's.
+  EXPECT_EQ(service_->Read("Patient", "patient-1").body["identifier"][0]["system"],
+            "urn:lingjing:mrn");
+  // The same value from the server's own namespace: another patient, refused rather than merged
+  // into patient-77700001 (whose id it would take).
+  FhirResult other = Post(Bundle("transaction", {PatientEntry("77700001")}));
+  EXPECT_EQ(other.status, 409) << other.body.dump();
+  EXPECT_NE(other.body["issue"][0]["diagnostics"].get<std::string>().find("of system"),
+            std::string::npos);
+  // With an id of its own it is created beside the first.
+  Json put = PatientEntry("77700001");
+  put["request"] = {{"method", "PUT"}, {"url", "Patient/patient-77700001-b"}};
+  FhirResult created = Post(Bundle("transaction", {put}));
+  ASSERT_EQ(created.status, 200) << created.body.dump();
+  EXPECT_EQ(service_->Read("Patient", "patient-77700001").body["identifier"][0]["system"],
+            "urn:oid:1.2.36.146.595.217.0.1");
+  EXPECT_EQ(service_->Read("Patient", "patient-77700001-b").body["identifier"][0]["system"],
+            "urn:lingjing:mrn");
+}
+
 TEST_F(ImportTest, InvalidEntryRejectsTheWholeTransaction) {
   Json bad = ConditionEntry("urn:uuid:p1", "Sepsis");
   bad["resource"].erase("subject");

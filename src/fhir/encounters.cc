@@ -154,7 +154,7 @@ FhirResult SearchEncounters(FhirService::Impl& s, const Params& params) {
     if (!(e.start_ns < range.to && range.from < end)) continue;  // period overlaps
     out.push_back(EncounterJson(s, e));
   }
-  return PagedSearchset(s.opt, "Encounter", params, std::move(out));
+  return PagedSearchset(s.opt, s.base, "Encounter", params, std::move(out));
 }
 
 }  // namespace lj::fhir

@@ -59,7 +59,7 @@ TEST_F(RoutesTest, EveryFhirRouteIsInTheTableWithASummary) {
     ++n;
     EXPECT_FALSE(r.summary.empty()) << r.pattern;
   }
-  EXPECT_EQ(n, 3 + 2 * SupportedTypes().size());
+  EXPECT_EQ(n, 4 + 2 * SupportedTypes().size());
 }
 
 TEST_F(RoutesTest, MetadataAndReadsAreFhirJson) {
@@ -88,6 +88,28 @@ TEST_F(RoutesTest, SearchKeepsRepeatedParametersAndLastNIsNotARead) {
   EXPECT_EQ(JsonOf(l)["entry"][0]["resource"]["valueQuantity"]["value"], 64);
 }
 
+// Bundle links are absolute (FHIR: fullUrl is an absolute URL): from the Host the client used,
+// checked; a Host that is not a host name and port falls back to the listening address.
+TEST_F(RoutesTest, BundleLinksAreAbsoluteFromTheRequestsHost) {
+  auto get = [&](const std::string& target, const std::string& host) {
+    server::Request req(http::verb::get, target, 11);
+    if (!host.empty()) req.set(http::field::host, host);
+    return router_.Handle(*ctx_, req);
+  };
+  Json b = JsonOf(get("/fhir/Patient?_id=patient-1", "ward.example:8443"));
+  ASSERT_EQ(b["entry"].size(), 1u) << b.dump();
+  EXPECT_EQ(b["entry"][0]["fullUrl"], "http://ward.example:8443/fhir/Patient/patient-1");
+  EXPECT_EQ(
+      b["link"][0]["url"].get<std::string>().rfind("http://ward.example:8443/fhir/Patient?", 0),
+      0u);
+  Json m = JsonOf(get("/fhir/metadata", "ward.example:8443"));
+  EXPECT_EQ(m["implementation"]["url"], "http://ward.example:8443/fhir");
+  for (const std::string host : {"", "evil.example/x?", "a\"b", "x y"}) {
+    Json f = JsonOf(get("/fhir/Patient?_id=patient-1", host));
+    EXPECT_EQ(f["entry"][0]["fullUrl"], "http://127.0.0.1:8080/fhir/Patient/patient-1") << host;
+  }
+}
+
 TEST_F(RoutesTest, PostBundleImportsAndBadBodiesGetOutcomes) {
   Json bundle = {
       {"resourceType", "Bundle"},
@@ -110,12 +132,14 @@ TEST_F(RoutesTest, PostBundleImportsAndBadBodiesGetOutcomes) {
 // OperationOutcome (not 415 and not a non-FHIR body), like every other error under /fhir.
 TEST_F(RoutesTest, UnsupportedInteractionsAre405WithAnOperationOutcome) {
   for (http::verb v : {http::verb::post, http::verb::put, http::verb::delete_}) {
-    for (const char* target :
+    for (const std::string target :
          {"/fhir/Observation", "/fhir/Patient", "/fhir/Patient/patient-1", "/fhir/metadata"}) {
+      const bool create = target == "/fhir/Observation";  // POST creates a vital-signs reading
+      if (create && v == http::verb::post) continue;
       server::Response r = Call(v, target, "{}");
       EXPECT_EQ(r.result_int(), 405) << http::to_string(v) << " " << target << ": " << r.body();
       EXPECT_EQ(r[http::field::content_type], "application/fhir+json") << target;
-      EXPECT_EQ(r[http::field::allow], "GET, HEAD") << target;
+      EXPECT_EQ(r[http::field::allow], create ? "POST, GET, HEAD" : "GET, HEAD") << target;
       const Json oo = JsonOf(r);
       EXPECT_EQ(oo["resourceType"], "OperationOutcome") << r.body();
       EXPECT_EQ(oo["issue"][0]["code"], "not-supported");

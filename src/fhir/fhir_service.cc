@@ -11,11 +11,20 @@
 namespace lj::fhir {
 namespace {
 
+// The base of links: the configured one when absolute (a proxy's public URL), else the one the
+// request came to, else the configured relative one.
+std::string LinkBase(const FhirOptions& o, std::string_view request_base) {
+  const bool absolute = o.base_url.rfind("http://", 0) == 0 || o.base_url.rfind("https://", 0) == 0;
+  return absolute || request_base.empty() ? o.base_url : std::string(request_base);
+}
+
 Json SearchParam(const char* name, const char* type) { return {{"name", name}, {"type", type}}; }
 
-Json ResourceCap(const char* type, std::vector<Json> params, bool read = true) {
+Json ResourceCap(const char* type, std::vector<Json> params, bool read = true,
+                 bool create = false) {
   Json interactions = Json::array({{{"code", "search-type"}}});
   if (read) interactions.push_back({{"code", "read"}});
+  if (create) interactions.push_back({{"code", "create"}});
   return {{"type", type},
           {"interaction", interactions},
           {"searchParam", params},
@@ -115,9 +124,10 @@ FhirResult FhirService::Read(std::string_view type, std::string_view id_view) {
   return Fail(NotFound(fmt::format("resource type '{}' is not supported", type)));
 }
 
-FhirResult FhirService::Search(std::string_view type, const Params& params) {
+FhirResult FhirService::Search(std::string_view type, const Params& params, std::string_view base) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->DrainLocked();
+  impl_->base = LinkBase(impl_->opt, base);
   try {
     if (type == "Patient") return SearchPatients(*impl_, params);
     if (type == "Encounter") return SearchEncounters(*impl_, params);
@@ -129,9 +139,10 @@ FhirResult FhirService::Search(std::string_view type, const Params& params) {
   return Fail(NotFound(fmt::format("resource type '{}' is not supported", type)));
 }
 
-FhirResult FhirService::LastN(const Params& params) {
+FhirResult FhirService::LastN(const Params& params, std::string_view base) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->DrainLocked();
+  impl_->base = LinkBase(impl_->opt, base);
   return LastNObservations(*impl_, params);
 }
 
@@ -147,7 +158,24 @@ FhirResult FhirService::Transaction(std::string_view body) {
   }
 }
 
-FhirResult FhirService::Metadata() const {
+FhirResult FhirService::PlanObservation(std::string_view body, ObservationWrite* out) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->DrainLocked();
+  try {
+    return PlanObservationCreate(*impl_, body, out);
+  } catch (const nlohmann::json::exception& e) {
+    return Fail(
+        Invalid("Observation", fmt::format("an element has the wrong JSON type ({})", e.what())));
+  }
+}
+
+FhirResult FhirService::CreatedObservation(const ObservationWrite& w) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->DrainLocked();
+  return fhir::CreatedObservation(*impl_, w);
+}
+
+FhirResult FhirService::Metadata(std::string_view base) const {
   Json rest = {
       {"mode", "server"},
       {"resource",
@@ -162,7 +190,8 @@ FhirResult FhirService::Metadata() const {
             ResourceCap("Observation",
                         {SearchParam("patient", "reference"), SearchParam("subject", "reference"),
                          SearchParam("code", "token"), SearchParam("date", "date"),
-                         SearchParam("category", "token")}),
+                         SearchParam("category", "token")},
+                        true, /*create=*/true),
             ResourceCap("Condition",
                         {SearchParam("patient", "reference"), SearchParam("subject", "reference"),
                          SearchParam("_id", "token")}),
@@ -189,7 +218,7 @@ FhirResult FhirService::Metadata() const {
               {"kind", "instance"},
               {"software", {{"name", "Lingjing"}}},
               {"implementation",
-               {{"description", "Lingjing ward FHIR facade"}, {"url", impl_->opt.base_url}}},
+               {{"description", "Lingjing ward FHIR facade"}, {"url", LinkBase(impl_->opt, base)}}},
               {"fhirVersion", "4.0.1"},
               {"format", Json::array({"application/fhir+json", "json"})},
               {"rest", Json::array({rest})}};

@@ -63,6 +63,16 @@ struct FhirResult {
 // Query parameters in request order; names may repeat (date=ge...&date=lt...).
 using Params = std::vector<std::pair<std::string, std::string>>;
 
+// What a POSTed vital-signs Observation records: one reading (a panel: its components) of one
+// patient at one instant, on the twin whose history keeps it — the device the Observation names
+// (one of the patient's: its bed's or worn), else the patient twin itself (a charted reading).
+struct ObservationWrite {
+  std::string twin;                                     // where the samples are written
+  std::string patient;                                  // Observation.subject, a patient twin
+  int64_t t_ns = 0;                                     // effective[x]
+  std::vector<std::pair<std::string, double>> samples;  // telemetry -> value, in model units
+};
+
 class FhirService : public graph::GraphListener {
  public:
   // Opens (creating) the database, reconciles encounters with the current graph and starts the
@@ -72,12 +82,22 @@ class FhirService : public graph::GraphListener {
                                                    history::HistoryStore* history);
   ~FhirService() override;
 
-  FhirResult Metadata() const;  // CapabilityStatement
+  // `base`: the absolute base URL the client reached (e.g. "http://host:8080/fhir"), for the
+  // links of Bundles (fullUrl, self, next); empty = FhirOptions::base_url.
+  FhirResult Metadata(std::string_view base = {}) const;  // CapabilityStatement
   FhirResult Read(std::string_view type, std::string_view id);
-  FhirResult Search(std::string_view type, const Params& params);
-  FhirResult LastN(const Params& params);  // Observation/$lastn
+  FhirResult Search(std::string_view type, const Params& params, std::string_view base = {});
+  FhirResult LastN(const Params& params, std::string_view base = {});  // Observation/$lastn
   // POST /fhir: a transaction or batch Bundle as JSON text.
   FhirResult Transaction(std::string_view body);
+  // POST /fhir/Observation, first half: checks a vital-signs Observation (the profile, a code
+  // this server records, a known patient, the device one of the patient's) and says what to
+  // write; writes nothing. On success the result's status is 200 and `out` is filled; else the
+  // result is the OperationOutcome to answer. The caller writes through the ingest path (its
+  // access checks, ordering, durability), then answers with CreatedObservation.
+  FhirResult PlanObservation(std::string_view body, ObservationWrite* out);
+  // The Observation a written ObservationWrite reads back as: 201 with its id and Location.
+  FhirResult CreatedObservation(const ObservationWrite& w);
 
   // Applies queued graph changes now (the worker does it soon anyway; tests call it).
   void Sync();

@@ -108,6 +108,16 @@ Result<PatientFields> CheckPatient(const Json& r, const std::string& mrn_system,
   if (!mrn->contains("value") || !(*mrn)["value"].is_string())
     return Need(path + ".identifier.value", "the MRN value");
   f.mrn = (*mrn)["value"];
+  f.mrn_system = mrn_system;
+  if (auto sys = mrn->find("system"); sys != mrn->end()) {
+    if (!sys->is_string()) return Invalid(path + ".identifier.system", "must be a uri string");
+    const std::string& text = sys->get_ref<const std::string&>();
+    if (text.empty() || text.size() > 256 || std::any_of(text.begin(), text.end(), [](char c) {
+          return static_cast<unsigned char>(c) <= ' ';
+        }))
+      return Unprocessable(path + ".identifier.system", "must be a uri of 1..256 characters");
+    f.mrn_system = text;
+  }
   if (f.mrn.empty() || f.mrn.size() > 64 || std::any_of(f.mrn.begin(), f.mrn.end(), [](char c) {
         return !std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_';
       }))

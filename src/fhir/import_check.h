@@ -12,6 +12,7 @@ namespace lj::fhir {
 // What a Patient entry contributes to the patient twin.
 struct PatientFields {
   std::string mrn;
+  std::string mrn_system;  // the identifier's system as sent; the server's own when it had none
   std::string name;        // text, may be empty
   std::string gender;      // may be empty
   std::string birth_date;  // YYYY-MM-DD, may be empty

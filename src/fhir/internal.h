@@ -61,8 +61,8 @@ std::string QueryString(const Params& params);  // URL-encoded "a=b&c=d"
 Json Searchset(const std::string& base, std::string_view type, const Params& self_params,
                std::vector<Json> resources, size_t total, const Params* next_params);
 // Offset-paged searchset for small, fully materialised result lists (cursor = offset).
-FhirResult PagedSearchset(const FhirOptions& opt, std::string_view type, const Params& params,
-                          std::vector<Json> all);
+FhirResult PagedSearchset(const FhirOptions& opt, const std::string& base, std::string_view type,
+                          const Params& params, std::vector<Json> all);
 std::string Iso(int64_t ns);  // FHIR instant, UTC, millisecond precision
 
 // ---- state ----
@@ -73,7 +73,10 @@ struct FhirService::Impl {
   graph::TwinGraph& graph;
   history::HistoryStore* history;
 
-  std::mutex mu;  // guards db and encounters
+  std::mutex mu;  // guards db, encounters and base
+  // Base of links (fullUrl, self, next) in the answer being built: the request's absolute
+  // [base] (FHIR: fullUrl is absolute), else opt.base_url.
+  std::string base = opt.base_url;
   std::unique_ptr<Db> db;
   std::vector<EncounterRow> encounters;  // mirror of the table, by id
 
@@ -90,6 +93,8 @@ struct FhirService::Impl {
 // ---- Patient (patients.cc) ----
 Json PatientJson(const FhirService::Impl& s, const graph::Twin& twin);
 bool IsPatient(const FhirService::Impl& s, const graph::Twin& twin);
+// The system of a patient twin's MRN: as its sender gave it (mrnSystem), else the server's own.
+std::string MrnSystem(const FhirService::Impl& s, const Json& props);
 FhirResult ReadPatient(FhirService::Impl& s, const std::string& id);
 FhirResult SearchPatients(FhirService::Impl& s, const Params& params);
 // The patient twin id named by a `patient`/`subject` search value; kNotFound when absent.
@@ -107,6 +112,11 @@ FhirResult SearchEncounters(FhirService::Impl& s, const Params& params);
 FhirResult ReadObservation(FhirService::Impl& s, const std::string& id);
 FhirResult SearchObservations(FhirService::Impl& s, const Params& params);
 FhirResult LastNObservations(FhirService::Impl& s, const Params& params);
+
+// ---- Observation create (observation_create.cc); callers hold s.mu ----
+FhirResult PlanObservationCreate(FhirService::Impl& s, std::string_view body,
+                                 ObservationWrite* out);
+FhirResult CreatedObservation(FhirService::Impl& s, const ObservationWrite& w);
 
 // ---- imported record (bundle_import.cc, records.cc); callers hold s.mu ----
 FhirResult ImportBundle(FhirService::Impl& s, std::string_view body);

@@ -114,6 +114,35 @@ TEST_F(ObservationTest, OnlySamplesWithinTheEncounterBelongToThePatient) {
   EXPECT_NE(p1[0]["encounter"], p2[0]["encounter"]);
 }
 
+// Charted readings (the patient twin's own series) are the patient's at any time: before, during
+// and after a stay; they name no device, and the encounter only when they fall within one. The
+// unbounded search (no date) and $lastn over them must not overflow (UBSan).
+TEST_F(ObservationTest, ChartedReadingsAreThePatientsAtAnyTimeWithoutADevice) {
+  Vital("patient-1", "rr", kT0 - 100 * kSecond, 14);  // before admission
+  Admit("bed-1", "patient-1", kT0);
+  Vital("patient-1", "rr", kT0 + kSecond, 18);
+  Vital("monitor-1", "rr", kT0 + 2 * kSecond, 16);
+  std::vector<Json> all = Obs({{"patient", "patient-1"}, {"_sort", "date"}});
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0]["valueQuantity"]["value"], 14);
+  EXPECT_FALSE(all[0].contains("device"));
+  EXPECT_FALSE(all[0].contains("encounter"));
+  EXPECT_EQ(all[1]["valueQuantity"]["value"], 18);
+  EXPECT_FALSE(all[1].contains("device"));
+  EXPECT_TRUE(all[1].contains("encounter"));
+  EXPECT_EQ(all[2]["device"]["identifier"]["value"], "monitor-1");
+  EXPECT_EQ(Obs({{"patient", "patient-1"}}).size(), 3u);  // newest first, unbounded
+  FhirResult read = service_->Read("Observation", all[0]["id"].get<std::string>());
+  ASSERT_EQ(read.status, 200) << read.body.dump();
+  EXPECT_EQ(read.body, all[0]);
+  FhirResult last = service_->LastN({{"patient", "patient-1"}, {"max", "2"}});
+  ASSERT_EQ(last.status, 200) << last.body.dump();
+  ASSERT_EQ(Resources(last.body).size(), 2u);
+  EXPECT_EQ(Resources(last.body)[0]["valueQuantity"]["value"], 16);
+  // Another patient sees none of them.
+  EXPECT_TRUE(Obs({{"patient", "patient-2"}}).empty());
+}
+
 TEST_F(ObservationTest, DatePrefixesAndPrecision) {
   Admit("bed-1", "patient-1", kT0 - 3600 * kSecond);
   for (int i = 0; i < 5; ++i) Vital("monitor-1", "hr", kT0 + i * kSecond, 60 + i);  // 10:00:00..04

@@ -17,6 +17,7 @@ namespace {
 
 using history::SeriesId;
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+constexpr int64_t kEarliest = -(int64_t{1} << 62);
 
 struct Source {
   const Vital* vital;
@@ -47,10 +48,32 @@ std::vector<std::string> Targets(graph::TwinGraph& g, const std::string& twin, c
   return out;
 }
 
+// The encounter of `patient` at t ("" when none): charted readings name it when there is one.
+std::string EncounterAt(const FhirService::Impl& s, const std::string& patient, int64_t t) {
+  for (const EncounterRow& e : s.encounters)
+    if (e.patient == patient && t >= e.start_ns && t < e.end_ns.value_or(kMax))
+      return EncounterId(e);
+  return "";
+}
+
 std::vector<Source> Sources(FhirService::Impl& s, const std::string& patient,
                             const std::vector<Token>& codes, const TimeRange& range) {
   std::vector<Source> out;
   if (!s.history) return out;
+  // Charted readings (POST /fhir/Observation without a device): the patient twin's own series,
+  // the patient's at any time.
+  for (const Vital& v : Vitals()) {
+    if (!VitalMatches(v, codes)) continue;
+    std::optional<SeriesId> id = s.history->Find(patient, v.telemetry);
+    if (!id) continue;
+    Result<history::SeriesData> latest = s.history->Latest(*id);
+    if (!latest.ok() || latest->t_ns.empty()) continue;
+    // Not bound by a stay: from the query's start, kept within ±2^62 ns (±146 years) so that
+    // range arithmetic downstream cannot overflow.
+    TimeRange capped{std::max(range.from, kEarliest), std::min(range.to, latest->t_ns.back() + 1)};
+    if (capped.empty()) continue;
+    out.push_back({&v, *id, {patient, "", patient}, capped});
+  }
   const std::vector<std::string> worn = Targets(s.graph, patient, "wears");
   for (const EncounterRow& e : s.encounters) {
     if (e.patient != patient) continue;
@@ -72,6 +95,12 @@ std::vector<Source> Sources(FhirService::Impl& s, const std::string& patient,
     }
   }
   return out;
+}
+
+// A charted reading names the encounter it falls in, if any; a device's is its source's.
+ObsContext ContextAt(const FhirService::Impl& s, const Source& src, int64_t t) {
+  if (src.ctx.device != src.ctx.patient) return src.ctx;
+  return {src.ctx.patient, EncounterAt(s, src.ctx.patient, t), src.ctx.patient};
 }
 
 // Every read starts at a range bound that never splits the samples of one timestamp (all of
@@ -100,7 +129,9 @@ Status Newest(history::HistoryStore& h, const Source& src, int64_t from, int64_t
               std::vector<Hit>* out) {
   int64_t window = 600'000'000'000;  // 10 min
   while (from < to) {
-    int64_t lo = to - from <= window ? from : to - window;
+    // to - window, or from when the window reaches past it (no signed overflow either way).
+    int64_t back = 0;
+    const int64_t lo = __builtin_sub_overflow(to, window, &back) || back <= from ? from : back;
     Result<history::SeriesData> d = h.Read(src.series, lo, to);
     if (!d.ok()) return d.status();
     if (d->t_ns.size() >= n || lo == from) {
@@ -249,7 +280,7 @@ FhirResult SearchObservations(FhirService::Impl& s, const Params& params) {
   std::vector<Json> resources;
   for (const Hit& h : hits)
     resources.push_back(
-        ObservationJson(s, *h.src->vital, h.src->ctx, h.src->series, h.t, h.k, h.v));
+        ObservationJson(s, *h.src->vital, ContextAt(s, *h.src, h.t), h.src->series, h.t, h.k, h.v));
   Params self = q.self, next = q.self;
   auto cursor_text = [&](int64_t t, SeriesId series, int k) {
     if (k == std::numeric_limits<int>::max())
@@ -261,8 +292,8 @@ FhirResult SearchObservations(FhirService::Impl& s, const Params& params) {
   if (more)
     next.emplace_back("_cursor",
                       cursor_text(hits.back().t, hits.back().src->series, hits.back().k));
-  return Ok(Searchset(s.opt.base_url, "Observation", self, std::move(resources), total,
-                      more ? &next : nullptr));
+  return Ok(
+      Searchset(s.base, "Observation", self, std::move(resources), total, more ? &next : nullptr));
 }
 
 FhirResult LastNObservations(FhirService::Impl& s, const Params& params) {
@@ -280,11 +311,11 @@ FhirResult LastNObservations(FhirService::Impl& s, const Params& params) {
     std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return Before(b, a); });
     if (hits.size() > q.max) hits.resize(q.max);
     for (const Hit& h : hits)
-      resources.push_back(ObservationJson(s, v, h.src->ctx, h.src->series, h.t, h.k, h.v));
+      resources.push_back(
+          ObservationJson(s, v, ContextAt(s, *h.src, h.t), h.src->series, h.t, h.k, h.v));
   }
   size_t n = resources.size();
-  Json bundle =
-      Searchset(s.opt.base_url, "Observation/$lastn", q.self, std::move(resources), n, nullptr);
+  Json bundle = Searchset(s.base, "Observation/$lastn", q.self, std::move(resources), n, nullptr);
   return Ok(std::move(bundle));
 }
 
@@ -324,6 +355,9 @@ FhirResult ReadObservation(FhirService::Impl& s, const std::string& id) {
   const double value = !d->f64.empty()   ? d->f64[ordinal]
                        : !d->i64.empty() ? static_cast<double>(d->i64[ordinal])
                                          : 0;
+  if (Result<graph::Twin> t = s.graph.GetTwin(info->twin); t.ok() && IsPatient(s, *t))
+    return Ok(ObservationJson(s, *v, {info->twin, EncounterAt(s, info->twin, at), info->twin},
+                              series, at, static_cast<int>(ordinal), value));
   for (const EncounterRow& e : s.encounters) {
     if (at < e.start_ns || at >= e.end_ns.value_or(kMax)) continue;
     std::vector<std::string> devices = Targets(s.graph, e.bed, "hasDevice");

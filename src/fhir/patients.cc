@@ -31,6 +31,11 @@ bool NameMatches(const std::string& name, std::string_view query) {
 
 }  // namespace
 
+std::string MrnSystem(const FhirService::Impl& s, const Json& props) {
+  std::string sys = Str(props, "mrnSystem");
+  return sys.empty() ? s.opt.mrn_system : sys;
+}
+
 bool IsPatient(const FhirService::Impl& s, const graph::Twin& twin) {
   return twin.model == s.opt.patient_model;
 }
@@ -49,7 +54,7 @@ Json PatientJson(const FhirService::Impl& s, const graph::Twin& twin) {
            {{"coding", Json::array({{{"system", "http://terminology.hl7.org/CodeSystem/v2-0203"},
                                      {"code", "MR"},
                                      {"display", "Medical record number"}}})}}},
-          {"system", s.opt.mrn_system},
+          {"system", MrnSystem(s, p)},
           {"value", mrn}}});
   }
   if (std::string name = Str(p, "name"); !name.empty()) {
@@ -105,7 +110,7 @@ FhirResult SearchPatients(FhirService::Impl& s, const Params& params) {
         std::string mrn = Str(t.properties, "mrn");
         std::vector<Token> toks = ParseTokens(v);
         keep = keep && !mrn.empty() && std::any_of(toks.begin(), toks.end(), [&](const Token& x) {
-                 return x.Matches(s.opt.mrn_system, mrn);
+                 return x.Matches(MrnSystem(s, t.properties), mrn);
                });
       } else if (k == "name") {
         keep = keep && NameMatches(Str(t.properties, "name"), v);
@@ -124,7 +129,7 @@ FhirResult SearchPatients(FhirService::Impl& s, const Params& params) {
     }
     if (keep) out.push_back(PatientJson(s, t));
   }
-  return PagedSearchset(s.opt, "Patient", params, std::move(out));
+  return PagedSearchset(s.opt, s.base, "Patient", params, std::move(out));
 }
 
 }  // namespace lj::fhir

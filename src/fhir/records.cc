@@ -26,7 +26,7 @@ FhirResult SearchRecords(FhirService::Impl& s, const std::string& type, const Pa
   for (const auto& [k, v] : params) {
     if (k == "patient" || k == "subject") {
       std::string p = RefId(v, "Patient");
-      if (!patient.empty() && p != patient) return PagedSearchset(s.opt, type, params, {});
+      if (!patient.empty() && p != patient) return PagedSearchset(s.opt, s.base, type, params, {});
       patient = p;
     } else if (k == "_id") {
       ids = ParseTokens(v);
@@ -46,7 +46,7 @@ FhirResult SearchRecords(FhirService::Impl& s, const std::string& type, const Pa
     Json j = Json::parse(r.json, nullptr, false);
     if (!j.is_discarded()) out.push_back(std::move(j));
   }
-  return PagedSearchset(s.opt, type, params, std::move(out));
+  return PagedSearchset(s.opt, s.base, type, params, std::move(out));
 }
 
 }  // namespace lj::fhir

@@ -251,8 +251,8 @@ Json Searchset(const std::string& base, std::string_view type, const Params& sel
           {"entry", entries}};
 }
 
-FhirResult PagedSearchset(const FhirOptions& opt, std::string_view type, const Params& params,
-                          std::vector<Json> all) {
+FhirResult PagedSearchset(const FhirOptions& opt, const std::string& base, std::string_view type,
+                          const Params& params, std::vector<Json> all) {
   size_t count = opt.default_count, offset = 0;
   Params self;
   for (const auto& [k, v] : params) {
@@ -277,7 +277,7 @@ FhirResult PagedSearchset(const FhirOptions& opt, std::string_view type, const P
   next.emplace_back("_cursor", Base64Url(std::to_string(end)));
   Params this_page = self;
   if (offset > 0) this_page.emplace_back("_cursor", Base64Url(std::to_string(offset)));
-  return Ok(Searchset(opt.base_url, type, this_page, std::move(page), total,
+  return Ok(Searchset(base, type, this_page, std::move(page), total,
                       end < total && count > 0 ? &next : nullptr));
 }
 

@@ -123,11 +123,12 @@ Json ObservationJson(const FhirService::Impl& s, const Vital& v, const ObsContex
                                  {"text", "Vital Signs"}}})},
       {"code", Concept(v.codes, v.text)},
       {"subject", {{"reference", "Patient/" + ctx.patient}}},
-      {"encounter", {{"reference", "Encounter/" + ctx.encounter}}},
       {"effectiveDateTime", Iso(t_ns)},
-      {"device",
-       {{"identifier", {{"system", kTwinSystem}, {"value", ctx.device}}}, {"display", ctx.device}}},
   };
+  if (!ctx.encounter.empty()) obs["encounter"] = {{"reference", "Encounter/" + ctx.encounter}};
+  if (ctx.device != ctx.patient)  // a charted reading is the patient twin's own: no device
+    obs["device"] = {{"identifier", {{"system", kTwinSystem}, {"value", ctx.device}}},
+                     {"display", ctx.device}};
   if (v.components.empty()) {
     obs["valueQuantity"] = Quantity(value, v);
     return obs;

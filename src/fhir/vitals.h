@@ -38,8 +38,8 @@ bool VitalMatches(const Vital& v, const std::vector<Token>& codes);
 // The patient context an Observation is reported in.
 struct ObsContext {
   std::string patient;    // twin id
-  std::string encounter;  // "enc-N"
-  std::string device;     // twin id of the monitor
+  std::string encounter;  // "enc-N"; empty: none (a charted reading outside any stay)
+  std::string device;     // twin id of the series: a device, or the patient (charted reading)
 };
 
 // "<series>-<t_ns>-<k>": the k-th (from 0) sample of the series at exactly t_ns — unique and

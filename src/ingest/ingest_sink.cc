@@ -31,6 +31,8 @@ std::string_view ProtocolName(Protocol p) {
       return "clinical";
     case Protocol::kPresence:
       return "presence";
+    case Protocol::kFhir:
+      return "fhir";
     case Protocol::kCount:
       break;
   }

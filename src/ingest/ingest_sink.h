@@ -26,6 +26,7 @@ enum class Protocol : uint8_t {
   kHl7,
   kClinical,
   kPresence,
+  kFhir,  // POST /fhir/Observation (a vital-signs reading)
   kCount
 };
 std::string_view ProtocolName(Protocol p);  // "http_json", "line_protocol", "mqtt", ...

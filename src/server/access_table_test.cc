@@ -50,6 +50,8 @@ const std::map<std::string, std::string> kExpected = {
     {"PUT /api/v1/twins/{id}/relationships/{rel}", "YNNNNYNN"},
     {"DELETE /api/v1/twins/{id}/relationships/{rel}", "YNNNNYNN"},
     {"POST /fhir", "YNNNNYNN"},
+    // Scoped callers need the twin written; a body that cannot be checked ("{" here) names none.
+    {"POST /fhir/Observation", "YNNNNYNN"},
     {"GET /api/v1/twins/{id}", "YYNYNYNN"},
     {"GET /api/v1/twins/{id}/relationships", "YYNYNYNN"},
     {"GET /api/v1/twins/{id}/incomingrelationships", "YYNYNYNN"},

@@ -35,6 +35,7 @@ struct AccessControl;  // access.h
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
+  bool tls = false;  // every connection is TLS (set with the server's TLS context)
   int threads = 2;
   size_t max_body_bytes = 32 << 20;        // HTTP request bodies (line protocol batches)
   size_t max_ws_message_bytes = 16 << 20;  // one WebSocket message

@@ -2,6 +2,8 @@
 // Answers are application/fhir+json; errors are OperationOutcomes, also for a missing service.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 
 #include "fhir/fhir_service.h"
@@ -38,6 +40,21 @@ fhir::Params ServiceParams(const Request& req) {
   fhir::Params p = QueryParams(req);
   std::erase_if(p, [](const auto& kv) { return kv.first == "_format"; });
   return p;
+}
+
+// The absolute base the client reached, for Bundle links (FHIR: fullUrl is absolute): scheme
+// and the request's Host (checked: a host name or address and a port, nothing else), then
+// /fhir. Empty when [fhir] base_url is already absolute (a proxy's public URL).
+std::string BaseUrl(const ServerContext& ctx, const Request& req) {
+  std::string_view host = req[http::field::host];
+  const bool ok =
+      !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+               c == '[' || c == ']' || c == '_';
+      });
+  const std::string authority =
+      ok ? std::string(host) : fmt::format("{}:{}", ctx.options.address, ctx.options.port);
+  return fmt::format("{}://{}/fhir", ctx.options.tls ? "https" : "http", authority);
 }
 
 Response Send(const Request& req, const fhir::FhirResult& r) {
@@ -93,7 +110,7 @@ Handler SearchHandler(std::string type) {
   return [type](ServerContext& ctx, const Request& req, const RouteMatch&) {
     if (auto na = NotAcceptable(req)) return std::move(*na);
     if (!ctx.fhir) return Unavailable(req);
-    return Send(req, ctx.fhir->Search(type, ServiceParams(req)));
+    return Send(req, ctx.fhir->Search(type, ServiceParams(req), BaseUrl(ctx, req)));
   };
 }
 
@@ -144,6 +161,62 @@ Access ReadAccess(const std::string& type) {
       .Via(audit::Interface::kFhir);
 }
 
+// POST /fhir/Observation: the service checks the Observation and says what to write; the
+// reading is written through the ingest path like any device's (model checks, time order,
+// observers: NEWS2 and alarms), acknowledged once durable, then read back as created.
+Response CreateObservation(ServerContext& ctx, const Request& req, const RouteMatch&) {
+  if (auto na = NotAcceptable(req)) return std::move(*na);
+  if (!ctx.fhir) return Unavailable(req);
+  fhir::ObservationWrite w;
+  fhir::FhirResult plan = ctx.fhir->PlanObservation(req.body(), &w);
+  if (plan.status != 200) return Send(req, plan);
+  ingest::ParsedBatch batch;
+  const std::string& twin = batch.owned.emplace_back(w.twin);
+  for (uint32_t i = 0; i < w.samples.size(); ++i) {
+    ingest::ParsedSample smp;
+    smp.twin = twin;
+    smp.telemetry = batch.owned.emplace_back(w.samples[i].first);
+    smp.t_ns = w.t_ns;
+    smp.value = ingest::Value::Double(w.samples[i].second);
+    smp.source = i;
+    batch.samples.push_back(smp);
+  }
+  ingest::IngestReport report = ctx.ingest.Ingest(batch, ingest::Protocol::kFhir);
+  if (report.rejected > 0 || report.accepted != w.samples.size()) {
+    // Nothing of a panel is half-kept silently: name what was refused (and what was kept).
+    Status st = report.rejects.empty()
+                    ? Status(ErrorCode::kInternal, "the reading was not recorded")
+                    : Status(report.rejects[0].code,
+                             fmt::format("Observation: {}{}", report.rejects[0].message,
+                                         report.accepted > 0
+                                             ? fmt::format(" ({} of {} values were recorded)",
+                                                           report.accepted, w.samples.size())
+                                             : ""));
+    Response r = ErrorResponse(req, st);
+    SetDurableLsn(r, report.lsn);
+    return r;
+  }
+  fhir::FhirResult created = ctx.fhir->CreatedObservation(w);
+  const bool outcome =
+      req[http::field::prefer].find("return=OperationOutcome") != std::string_view::npos;
+  Response res =
+      MakeResponse(req, static_cast<http::status>(created.status),
+                   (outcome && created.status == 201 ? plan.body : created.body).dump(), kFhirJson);
+  if (!created.location.empty()) res.set(http::field::location, created.location);
+  SetDurableLsn(res, report.lsn);
+  return res;
+}
+
+// The twin a POSTed Observation writes to; what cannot be planned (malformed, unknown patient)
+// is global, so only unscoped principals reach the handler's precise answer.
+Result<std::vector<std::string>> ObservationTwins(ServerContext& ctx, const Request& req,
+                                                  const RouteMatch&) {
+  fhir::ObservationWrite w;
+  if (!ctx.fhir || ctx.fhir->PlanObservation(req.body(), &w).status != 200)
+    return std::vector<std::string>{};
+  return std::vector<std::string>{w.twin};
+}
+
 }  // namespace
 
 void AddFhirRoutes(std::vector<Route>& routes) {
@@ -152,7 +225,7 @@ void AddFhirRoutes(std::vector<Route>& routes) {
                     [](ServerContext& ctx, const Request& req, const RouteMatch&) {
                       if (auto na = NotAcceptable(req)) return std::move(*na);
                       if (!ctx.fhir) return Unavailable(req);
-                      return Send(req, ctx.fhir->Metadata());
+                      return Send(req, ctx.fhir->Metadata(BaseUrl(ctx, req)));
                     },
                     // Clients discover the server's capabilities before they authenticate; the
                     // CapabilityStatement holds no patient data.
@@ -171,13 +244,21 @@ void AddFhirRoutes(std::vector<Route>& routes) {
                                      return std::vector<std::string>{};
                                    })
                         .Via(audit::Interface::kFhir)});
+  routes.push_back(
+      {http::verb::post, "/fhir/Observation",
+       "FHIR create Observation: a vital-signs reading (heart rate, respiratory "
+       "rate, SpO2, temperature, blood pressure) into history",
+       CreateObservation,
+       Access::Custom(auth::Action::kWriteTelemetry,
+                      "body: the device named, else the patient (charted)", ObservationTwins)
+           .Via(audit::Interface::kFhir)});
   routes.push_back({http::verb::get, "/fhir/Observation/$lastn",
                     "FHIR Observation/$lastn: newest vital signs per code (patient, code, "
                     "category, date, max)",
                     [](ServerContext& ctx, const Request& req, const RouteMatch&) {
                       if (auto na = NotAcceptable(req)) return std::move(*na);
                       if (!ctx.fhir) return Unavailable(req);
-                      return Send(req, ctx.fhir->LastN(ServiceParams(req)));
+                      return Send(req, ctx.fhir->LastN(ServiceParams(req), BaseUrl(ctx, req)));
                     },
                     SearchAccess("Observation")});
   for (const std::string& type : fhir::SupportedTypes()) {
