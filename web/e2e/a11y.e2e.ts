@@ -131,7 +131,18 @@ describe.skipIf(!chromiumPath)('accessibility: axe, keyboard, live alarm announc
 
   it('picks a bed in the 3D view with the keyboard: the list flies there, Enter opens the panel', async () => {
     await page.click('#view-ward');
-    const before = await lj(page, (l) => l.camera());
+    // Start from the whole-ward view, settled: an earlier test may have left the camera at the
+    // very bed the list offers first (opening a panel flies there), and then nothing would move.
+    await page.click('#home-view');
+    let last = await lj(page, (l) => l.camera());
+    await waitFor('the camera settled on the whole ward', async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      const c = await lj(page, (l) => l.camera());
+      const still = Math.hypot(c.x - last.x, c.y - last.y, c.z - last.z) < 0.01;
+      last = c;
+      return still;
+    }, 20_000);
+    const before = last;
     await page.focus('#bed-picker');
     await page.keyboard.press('ArrowDown'); // from "Choose a bed…" to the first bed
     const chosen = await page.inputValue('#bed-picker');
