@@ -109,6 +109,9 @@ FhirResult ReadEncounter(FhirService::Impl& s, const std::string& id);
 FhirResult SearchEncounters(FhirService::Impl& s, const Params& params);
 
 // ---- Observation (observations.cc); callers hold s.mu ----
+// The targets of `twin`'s relationships named `name` (hasDevice, wears), as the graph has them.
+std::vector<std::string> RelationshipTargets(graph::TwinGraph& g, const std::string& twin,
+                                             const char* name);
 FhirResult ReadObservation(FhirService::Impl& s, const std::string& id);
 FhirResult SearchObservations(FhirService::Impl& s, const Params& params);
 FhirResult LastNObservations(FhirService::Impl& s, const Params& params);

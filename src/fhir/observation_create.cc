@@ -130,22 +130,12 @@ Result<int64_t> Effective(const Json& r) {
   return t->from;
 }
 
-std::vector<std::string> RelTargets(graph::TwinGraph& g, const std::string& twin,
-                                    const char* name) {
-  std::vector<std::string> out;
-  Result<std::vector<graph::Relationship>> rels = g.ListRelationships(twin);
-  if (rels.ok())
-    for (const graph::Relationship& r : *rels)
-      if (r.name == name) out.push_back(r.target);
-  return out;
-}
-
 // The devices of a patient now: of the bed it occupies (open encounter), and the ones it wears.
 std::vector<std::string> PatientDevices(FhirService::Impl& s, const std::string& patient) {
-  std::vector<std::string> out = RelTargets(s.graph, patient, "wears");
+  std::vector<std::string> out = RelationshipTargets(s.graph, patient, "wears");
   for (const EncounterRow& e : s.encounters)
     if (e.patient == patient && !e.end_ns) {
-      std::vector<std::string> d = RelTargets(s.graph, e.bed, "hasDevice");
+      std::vector<std::string> d = RelationshipTargets(s.graph, e.bed, "hasDevice");
       out.insert(out.end(), d.begin(), d.end());
     }
   return out;
@@ -254,7 +244,7 @@ Status Plan(FhirService::Impl& s, const Json& r, ObservationWrite* out,
     // A bed device's readings belong to the patient from the start of the stay in that bed.
     for (const EncounterRow& e : s.encounters) {
       if (e.patient != patient || e.end_ns || *t >= e.start_ns) continue;
-      const std::vector<std::string> bed = RelTargets(s.graph, e.bed, "hasDevice");
+      const std::vector<std::string> bed = RelationshipTargets(s.graph, e.bed, "hasDevice");
       if (std::find(bed.begin(), bed.end(), *device) == bed.end()) continue;
       return Unprocessable("Observation.effective[x]",
                            fmt::format("{} precedes the patient's stay in {} (since {}): the "

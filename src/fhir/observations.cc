@@ -39,15 +39,6 @@ bool Before(const Hit& a, const Hit& b) {
   return a.k < b.k;
 }
 
-std::vector<std::string> Targets(graph::TwinGraph& g, const std::string& twin, const char* name) {
-  std::vector<std::string> out;
-  Result<std::vector<graph::Relationship>> rels = g.ListRelationships(twin);
-  if (rels.ok())
-    for (const graph::Relationship& r : *rels)
-      if (r.name == name) out.push_back(r.target);
-  return out;
-}
-
 // The encounter of `patient` at t ("" when none): charted readings name it when there is one.
 std::string EncounterAt(const FhirService::Impl& s, const std::string& patient, int64_t t) {
   for (const EncounterRow& e : s.encounters)
@@ -74,12 +65,12 @@ std::vector<Source> Sources(FhirService::Impl& s, const std::string& patient,
     if (capped.empty()) continue;
     out.push_back({&v, *id, {patient, "", patient}, capped});
   }
-  const std::vector<std::string> worn = Targets(s.graph, patient, "wears");
+  const std::vector<std::string> worn = RelationshipTargets(s.graph, patient, "wears");
   for (const EncounterRow& e : s.encounters) {
     if (e.patient != patient) continue;
     TimeRange r{std::max(range.from, e.start_ns), std::min(range.to, e.end_ns.value_or(kMax))};
     if (r.empty()) continue;
-    std::vector<std::string> devices = Targets(s.graph, e.bed, "hasDevice");
+    std::vector<std::string> devices = RelationshipTargets(s.graph, e.bed, "hasDevice");
     devices.insert(devices.end(), worn.begin(), worn.end());
     for (const Vital& v : Vitals()) {
       if (!VitalMatches(v, codes)) continue;
@@ -243,6 +234,16 @@ Status ParseObsQuery(FhirService::Impl& s, const Params& params, bool lastn, Obs
 
 }  // namespace
 
+std::vector<std::string> RelationshipTargets(graph::TwinGraph& g, const std::string& twin,
+                                             const char* name) {
+  std::vector<std::string> out;
+  Result<std::vector<graph::Relationship>> rels = g.ListRelationships(twin);
+  if (rels.ok())
+    for (const graph::Relationship& r : *rels)
+      if (r.name == name) out.push_back(r.target);
+  return out;
+}
+
 FhirResult SearchObservations(FhirService::Impl& s, const Params& params) {
   ObsQuery q;
   if (Status st = ParseObsQuery(s, params, false, &q); !st.ok()) return Fail(st);
@@ -360,8 +361,8 @@ FhirResult ReadObservation(FhirService::Impl& s, const std::string& id) {
                               series, at, static_cast<int>(ordinal), value));
   for (const EncounterRow& e : s.encounters) {
     if (at < e.start_ns || at >= e.end_ns.value_or(kMax)) continue;
-    std::vector<std::string> devices = Targets(s.graph, e.bed, "hasDevice");
-    std::vector<std::string> worn = Targets(s.graph, e.patient, "wears");
+    std::vector<std::string> devices = RelationshipTargets(s.graph, e.bed, "hasDevice");
+    std::vector<std::string> worn = RelationshipTargets(s.graph, e.patient, "wears");
     devices.insert(devices.end(), worn.begin(), worn.end());
     if (std::find(devices.begin(), devices.end(), info->twin) == devices.end()) continue;
     return Ok(ObservationJson(s, *v, {e.patient, EncounterId(e), info->twin}, series, at,
